@@ -1,0 +1,117 @@
+import type { Observable } from 'rxjs';
+import type { Clock } from './clock';
+import type { Envelope } from './envelope';
+import type { JsonValue, Payload } from './json';
+import type { Logger } from './logger';
+
+/** What a session does when its out-buffer is full (SPEC §9). */
+export type OverflowPolicy = 'drop-newest' | 'drop-oldest' | 'conflate' | 'disconnect';
+export const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['drop-newest', 'drop-oldest', 'conflate', 'disconnect'];
+
+export interface RestartPolicy {
+  /** First restart delay (ms). */
+  readonly initialBackoffMs: number;
+  /** Cap on the delay (ms). */
+  readonly maxBackoffMs: number;
+  /** ± fraction applied to every delay (0.2 = ±20 %). */
+  readonly jitter: number;
+  /** More than `maxRestarts` crashes within `withinMs` gives up. */
+  readonly maxRestarts: number;
+  readonly withinMs: number;
+}
+
+export interface Limits {
+  readonly maxSessions: number;
+  readonly maxPatternsPerSession: number;
+  readonly maxOutBuffer: number;
+}
+
+export interface ServiceOptions {
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  /** Namespaces clients may publish into (never a provider's). */
+  readonly publishNamespaces?: readonly string[];
+  /** Enables `crash(...)` for supervision tests. */
+  readonly faultInjection?: boolean;
+  readonly providerRestart?: Partial<RestartPolicy>;
+  readonly sessionRestart?: Partial<Pick<RestartPolicy, 'maxRestarts' | 'withinMs'>>;
+  readonly limits?: Partial<Limits>;
+  /** How long a provider call (start, subscribe, request…) may take before it fails with TIMEOUT. */
+  readonly providerCallTimeoutMs?: number;
+  /** Defaults for sessions and clients that do not say. */
+  readonly sessionDefaults?: { readonly idleAfterMs?: number; readonly outBuffer?: number; readonly overflow?: OverflowPolicy };
+}
+
+export interface SessionOptions {
+  /** > 0: close after this long without a client; ≤ 0: never. */
+  readonly idleAfterMs?: number;
+}
+
+export interface AttachOptions {
+  /** Out-buffer bound in messages. */
+  readonly outBuffer?: number;
+  readonly overflow?: OverflowPolicy;
+}
+
+/** A client's two directions on its session. */
+export interface Client {
+  readonly sessionId: string;
+  /**
+   * Messages and notices, in order. Delivery runs while someone is subscribed and the client is
+   * not paused; otherwise the session buffers (bounded, with the overflow policy). Completes on
+   * detach, close or `disconnect` overflow.
+   */
+  readonly envelopes: Observable<Envelope>;
+  publish(id: string, payload: Payload): Promise<void>;
+  request(id: string, body: JsonValue): Promise<JsonValue>;
+  /** Flow control for consumers that cannot keep up (a socket with a full send buffer). */
+  pause(): void;
+  resume(): void;
+}
+
+export interface ExplainResult {
+  readonly pattern: string;
+  readonly exact: boolean;
+  /** Streams the pattern would start (its identifier, or the provider's `expand`). */
+  readonly streams: readonly string[];
+  /** Streams flowing now that it matches. */
+  readonly flowing: readonly string[];
+}
+
+export type ProviderState = 'starting' | 'running' | 'restarting' | 'failed' | 'stopping';
+
+export interface ProviderStats {
+  readonly name: string;
+  readonly state: ProviderState;
+  readonly streams: number;
+  readonly msgs: number;
+  readonly restarts: number;
+}
+
+export interface SessionStats {
+  readonly id: string;
+  readonly patterns: readonly string[];
+  readonly attached: boolean;
+  readonly buffered: number;
+  readonly delivered: number;
+  readonly dropped: number;
+}
+
+export interface RouterStats {
+  readonly matches: number;
+  readonly routed: number;
+  readonly cacheSize: number;
+  readonly bindings: number;
+  /** Messages that arrived while the router was restarting. */
+  readonly dropped: number;
+  readonly restarts: number;
+}
+
+export interface ServiceStats {
+  readonly providers: readonly ProviderStats[];
+  readonly sessions: readonly SessionStats[];
+  readonly router: RouterStats;
+}
+
+/** Targets for `crash` under `faultInjection`. */
+export type CrashTarget = 'router' | { readonly session: string } | { readonly provider: string };
