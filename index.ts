@@ -1,0 +1,31 @@
+/** Tessera's public entry: what code outside the project may rely on. Nothing internal leaks. */
+export { DataService, DEFAULT_LIMITS } from './data-service';
+export { TesseraError, ERROR_CODES, isTesseraError, type ErrorCode } from './common/errors';
+export { Identifier, parseIdentifier, type Tag } from './router/identifier';
+export { Pattern, parsePattern, type TagConstraint, type ParamMatch } from './router/pattern';
+export type { Envelope, MessageEnvelope, Notice, NoticeKind, ProviderDownReason, SessionClosedReason } from './common/envelope';
+export type { JsonValue, Payload } from './common/json';
+export type { Clock } from './common/clock';
+export { systemClock } from './common/clock';
+export { createLogger, type Logger } from './common/logger';
+export type {
+  AttachOptions,
+  Client,
+  CrashTarget,
+  ExplainResult,
+  Limits,
+  OverflowPolicy,
+  ProviderState,
+  ProviderStats,
+  RestartPolicy,
+  RouterStats,
+  ServiceOptions,
+  ServiceStats,
+  SessionOptions,
+  SessionStats,
+} from './common/service-types';
+export type { Provider, ProviderContext, ProviderFactory, StreamFailure, SubscribeResult } from './providers/contract';
+export { SyntheticProvider, type SyntheticOptions } from './providers/synthetic';
+export { ReplayProvider, RecordingWriter, type ReplayOptions } from './providers/replay';
+export * as testkit from './testkit';
+export { ProviderScript, ScriptedProvider, EnvelopeRecorder, waitForEnvelope, waitUntil, isMessage, isNotice } from './testkit';
