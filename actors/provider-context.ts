@@ -60,6 +60,15 @@ export class IncarnationContext implements ProviderContext {
     this.port.push(msg);
   }
 
+  forward(id: Identifier | string, seq: number, ts: number, payload: Payload, eventTs?: number): void {
+    if (!this.alive) return;
+    const stream = this.streams.get(id) ?? this.resolve(id);
+    if (stream === undefined) return;
+    if (seq > stream.seq) stream.seq = seq;
+    this.counters.msgs++;
+    this.port.push({ type: 'message', id: stream.id, seq, ts, eventTs, payload });
+  }
+
   streamDown(id: Identifier, reason: string): void {
     if (this.alive) this.events.streamDown(id, reason);
   }

@@ -48,6 +48,11 @@ export interface ProviderContext {
    * once per distinct string, so reuse the same strings.
    */
   emit(id: Identifier | string, payload: Payload, eventTs?: number): void;
+  /**
+   * Hands on a message that already has its `seq` and `ts` (a bridge from another node): they
+   * are kept as they are, so clients see the origin's numbering and times.
+   */
+  forward(id: Identifier | string, seq: number, ts: number, payload: Payload, eventTs?: number): void;
   /** A stream stopped flowing (for example its upstream connection dropped). */
   streamDown(id: Identifier, reason: string): void;
   streamUp(id: Identifier): void;

@@ -140,6 +140,11 @@ export class CaptureContext implements ProviderContext {
     if (this.waiters.length > 0) this.settleWaiters();
   }
 
+  /** Recorded like `emit`; the forwarded seq and ts are not kept. */
+  forward(id: Identifier | string, _seq: number, _ts: number, payload: Payload, eventTs?: number): void {
+    this.emit(id, payload, eventTs);
+  }
+
   /** Resolves once `count` messages have been emitted in all; rejects after `timeoutMs` of real time. */
   waitForEmits(count: number, timeoutMs = 2_000): Promise<void> {
     if (this.emits.length >= count) return Promise.resolve();
