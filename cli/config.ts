@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { OVERFLOW_POLICIES, type Limits, type OverflowPolicy } from '../common/service-types';
+import { DEFAULT_GATEWAY_LIMITS, type GatewayLimits } from '../gateway/types';
+import type { ProviderFactory } from '../providers/contract';
+import { checks, providerFactory, ProviderConfigError } from '../providers/registry';
+import { Fields } from './fields';
+
+/** The configuration file (README, "Configuration"), checked and with defaults filled in. */
+export interface TesseraConfig {
+  readonly gateway: GatewayLimits & { readonly host: string; readonly port: number; readonly token?: string };
+  readonly providers: readonly ProviderConfig[];
+  readonly publishNamespaces: readonly string[];
+  readonly sessions: { readonly idleAfterMs: number; readonly outBuffer: number; readonly overflow: OverflowPolicy };
+  readonly limits: Partial<Limits> & { readonly providerCallTimeoutMs?: number };
+}
+
+export interface ProviderConfig {
+  readonly type: string;
+  readonly name: string;
+  /** A fresh provider per (re)start, built from the entry's options. */
+  readonly factory: ProviderFactory;
+}
+
+/** What the command line may override. */
+export interface ConfigOverrides {
+  readonly host?: string;
+  readonly port?: number;
+}
+
+/** A refused configuration; `issues` holds one `field: problem` line each. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly issues: readonly string[],
+  ) {
+    super(`${source}:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Used when no file is given: the synthetic provider, no network needed. */
+export const DEFAULT_CONFIG = {
+  gateway: { host: '127.0.0.1', port: 7400 },
+  providers: [{ type: 'synthetic', name: 'synthetic', symbols: ['btcusdt', 'ethusdt', 'solusdt'] }],
+  publishNamespaces: ['local'],
+  sessions: { idleAfterMs: 30_000, outBuffer: 1024, overflow: 'drop-newest' },
+  limits: {},
+} as const;
+
+const NAMESPACE = /^[a-z0-9_-]{1,64}$/;
+const namespace = (value: unknown): string | undefined =>
+  typeof value === 'string' && NAMESPACE.test(value) ? undefined : 'must be 1-64 characters of a-z 0-9 _ -';
+const positive = checks.integer(1);
+
+function definedOnly(overrides: ConfigOverrides): ConfigOverrides {
+  return Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
+}
+
+function readGateway(raw: unknown, issues: string[], overrides: ConfigOverrides): TesseraConfig['gateway'] {
+  const f = new Fields(raw, 'gateway', issues);
+  const d = DEFAULT_GATEWAY_LIMITS;
+  const token = f.optional<string>('token', checks.string);
+  const gateway = {
+    host: f.get('host', checks.string, DEFAULT_CONFIG.gateway.host),
+    port: f.get('port', checks.integer(0, 65535), DEFAULT_CONFIG.gateway.port),
+    ...definedOnly(overrides),
+    ...(token === undefined ? {} : { token }),
+    maxFrameBytes: f.get('maxFrameBytes', checks.integer(64), d.maxFrameBytes),
+    maxConnections: f.get('maxConnections', positive, d.maxConnections),
+    highWaterBytes: f.get('highWaterBytes', positive, d.highWaterBytes),
+    lowWaterBytes: f.get('lowWaterBytes', checks.integer(0), d.lowWaterBytes),
+    pingIntervalMs: f.get('pingIntervalMs', checks.integer(0), d.pingIntervalMs),
+  };
+  if (gateway.lowWaterBytes > gateway.highWaterBytes) f.issue('lowWaterBytes', 'must not be above gateway.highWaterBytes');
+  f.done();
+  return gateway;
+}
+
+function readProviders(raw: unknown, issues: string[], baseDir: string): ProviderConfig[] {
+  if (!Array.isArray(raw)) {
+    issues.push('providers: must be an array');
+    return [];
+  }
+  const names = new Set<string>();
+  const out: ProviderConfig[] = [];
+  raw.forEach((entry: unknown, i) => {
+    const f = new Fields(entry, `providers[${i}]`, issues);
+    const type = f.get<string | undefined>('type', checks.string, undefined);
+    const name = f.get<string | undefined>('name', namespace, undefined);
+    if (!f.has('type')) f.issue('type', 'is required');
+    if (!f.has('name')) f.issue('name', 'is required');
+    if (name !== undefined && names.has(name)) f.issue('name', `"${name}" is used by another provider`);
+    if (name !== undefined) names.add(name);
+    if (type === undefined || name === undefined) return;
+    try {
+      out.push({ type, name, factory: providerFactory(type, f.rest(['type', 'name']), { baseDir }) });
+    } catch (error) {
+      if (!(error instanceof ProviderConfigError)) throw error;
+      const where = error.field === undefined ? f.path : f.at(error.field);
+      issues.push(`${where}: ${error.message}`);
+    }
+  });
+  return out;
+}
+
+function readSessions(raw: unknown, issues: string[]): TesseraConfig['sessions'] {
+  const f = new Fields(raw, 'sessions', issues);
+  const d = DEFAULT_CONFIG.sessions;
+  const sessions = {
+    idleAfterMs: f.get('idleAfterMs', checks.integer(Number.MIN_SAFE_INTEGER), d.idleAfterMs),
+    outBuffer: f.get('outBuffer', positive, d.outBuffer),
+    overflow: f.get<OverflowPolicy>('overflow', checks.oneOf(...OVERFLOW_POLICIES), d.overflow),
+  };
+  f.done();
+  return sessions;
+}
+
+function readLimits(raw: unknown, issues: string[]): TesseraConfig['limits'] {
+  const f = new Fields(raw, 'limits', issues);
+  const limits: Record<string, number> = {};
+  for (const key of ['maxSessions', 'maxPatternsPerSession', 'maxOutBuffer', 'providerCallTimeoutMs'] as const) {
+    const value = f.optional<number>(key, positive);
+    if (value !== undefined) limits[key] = value;
+  }
+  f.done();
+  return limits;
+}
+
+/**
+ * Checks a parsed configuration and fills the defaults. Every problem is reported, each naming
+ * its field; `baseDir` resolves relative paths (a replay's `file`).
+ */
+export function validateConfig(raw: unknown, source: string, baseDir: string, overrides: ConfigOverrides = {}): TesseraConfig {
+  if (checks.object(raw)) throw new ConfigError(source, ['the configuration must be a JSON object']);
+  const issues: string[] = [];
+  const top = new Fields(raw, '', issues);
+  const gateway = readGateway(top.raw('gateway'), issues, overrides);
+  const providers = readProviders(top.has('providers') ? top.raw('providers') : DEFAULT_CONFIG.providers, issues, baseDir);
+  const publishNamespaces = top.get<string[]>('publishNamespaces', checks.arrayOf(namespace), [...DEFAULT_CONFIG.publishNamespaces]);
+  for (const ns of publishNamespaces) {
+    if (providers.some((p) => p.name === ns)) issues.push(`publishNamespaces: "${ns}" is also a provider's name`);
+  }
+  const sessions = readSessions(top.raw('sessions'), issues);
+  const limits = readLimits(top.raw('limits'), issues);
+  top.done();
+  if (issues.length > 0) throw new ConfigError(source, issues);
+  return { gateway, providers, publishNamespaces, sessions, limits };
+}
+
+/** Reads `file` (or the embedded default when absent), then applies the command-line overrides. */
+export function loadConfig(file: string | undefined, overrides: ConfigOverrides = {}): TesseraConfig {
+  if (file === undefined) return validateConfig(DEFAULT_CONFIG, 'default configuration', process.cwd(), overrides);
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(file, [`cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(file, [`not valid JSON (${(error as Error).message})`]);
+  }
+  return validateConfig(raw, file, dirname(path), overrides);
+}

@@ -1,0 +1,71 @@
+import type { MessageEnvelope, Notice } from '../common/envelope';
+import type { ErrorCode } from '../common/errors';
+import type { JsonValue, Payload } from '../common/json';
+import type { ExplainResult, ServiceStats } from '../common/service-types';
+import type { Ref } from './frames';
+
+/** Codes on `error` frames: the service's, plus INTERNAL for a gateway bug (never expected). */
+export type GatewayErrorCode = ErrorCode | 'INTERNAL';
+
+/** Every server → client frame except `msg`/`batch`, which are encoded from envelopes below. */
+export type ServerFrame =
+  | { readonly op: 'session.created'; readonly sessionId: string }
+  | { readonly op: 'attached'; readonly sessionId: string }
+  | { readonly op: 'configured'; readonly patterns: readonly string[] }
+  | { readonly op: 'detached' }
+  | { readonly op: 'closed' }
+  | { readonly op: 'reply'; readonly ok: true; readonly body: JsonValue }
+  | { readonly op: 'reply'; readonly ok: false; readonly code: GatewayErrorCode; readonly message: string }
+  | ({ readonly op: 'explained' } & ExplainResult)
+  | ({ readonly op: 'stats' } & ServiceStats)
+  | { readonly op: 'error'; readonly code: GatewayErrorCode; readonly message: string };
+
+/** Answers carry the request's `ref` (placed first so people reading frames see it). */
+export function encodeAnswer(frame: ServerFrame, ref: Ref | undefined): string {
+  return JSON.stringify(ref === undefined ? frame : { ref, ...frame });
+}
+
+export function encodeError(code: GatewayErrorCode, message: string, ref?: Ref): string {
+  return encodeAnswer({ op: 'error', code, message }, ref);
+}
+
+export function encodeNotice(notice: Notice): string {
+  // `type` is the library's discriminator; on the wire the frame's `op` says it.
+  const { type: _type, ...fields } = notice;
+  return JSON.stringify({ op: 'notice', ...fields });
+}
+
+/**
+ * The same envelope object reaches every session it matches, so its text is computed once and
+ * shared by every socket it goes to. Weak keys: the text goes when the envelope does.
+ */
+const encoded = new WeakMap<MessageEnvelope, string>();
+
+/** `{"op":"msg","id","seq","ts","eventTs"?,"payload"}`; bytes travel as `"bytes":"<base64>"`. */
+export function encodeMessage(msg: MessageEnvelope): string {
+  let text = encoded.get(msg);
+  if (text === undefined) {
+    text = JSON.stringify(messageFields(msg));
+    encoded.set(msg, text);
+  }
+  return text;
+}
+
+function messageFields(msg: MessageEnvelope): Record<string, JsonValue> {
+  const fields: Record<string, JsonValue> = { op: 'msg', id: msg.id, seq: msg.seq, ts: msg.ts };
+  if (msg.eventTs !== undefined) fields.eventTs = msg.eventTs;
+  const payload: Payload = msg.payload;
+  if (payload instanceof Uint8Array) fields.bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
+  else fields.payload = payload;
+  return fields;
+}
+
+/** Several messages in one frame; the items are the same texts single `msg` frames use. */
+export function encodeBatch(messages: readonly MessageEnvelope[]): string {
+  let text = '{"op":"batch","items":[';
+  for (let i = 0; i < messages.length; i++) {
+    if (i > 0) text += ',';
+    text += encodeMessage(messages[i]);
+  }
+  return text + ']}';
+}

@@ -1,0 +1,144 @@
+import type { JsonValue } from '../common/json';
+import { OVERFLOW_POLICIES, type OverflowPolicy } from '../common/service-types';
+
+/** What a client may put in `ref`; it comes back unchanged on the answer. */
+export type Ref = string | number;
+
+/** Every client → server frame of the protocol (README, "WebSocket protocol"). */
+export type ClientFrame =
+  | { readonly op: 'session.create'; readonly ref?: Ref; readonly idleAfterMs?: number }
+  | { readonly op: 'session.attach'; readonly ref?: Ref; readonly sessionId: string; readonly outBuffer?: number; readonly overflow?: OverflowPolicy }
+  | { readonly op: 'session.configure'; readonly ref?: Ref; readonly patterns: readonly string[] }
+  | { readonly op: 'session.detach'; readonly ref?: Ref }
+  | { readonly op: 'session.close'; readonly ref?: Ref }
+  | { readonly op: 'publish'; readonly ref?: Ref; readonly id: string; readonly payload: JsonValue }
+  | { readonly op: 'request'; readonly ref?: Ref; readonly id: string; readonly body: JsonValue }
+  | { readonly op: 'explain'; readonly ref?: Ref; readonly pattern: string }
+  | { readonly op: 'stats'; readonly ref?: Ref };
+
+export type ClientOp = ClientFrame['op'];
+
+export type ParseResult =
+  | { readonly ok: true; readonly frame: ClientFrame }
+  /** `ref` is set when the frame was an object with a usable ref, so the error can echo it. */
+  | { readonly ok: false; readonly message: string; readonly ref?: Ref };
+
+type Fields = Readonly<Record<string, unknown>>;
+
+/** Keys that could reach a prototype if anything ever merged a frame into another object. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+class FrameError extends Error {}
+
+function refuseForbidden(key: string, value: unknown): unknown {
+  if (FORBIDDEN_KEYS.has(key)) throw new FrameError(`the key "${key}" is not allowed`);
+  return value;
+}
+
+/**
+ * JSON.parse, refusing forbidden keys at any depth. The reviver costs a call per value, so it
+ * only runs when the text could hold such a key (written plainly or behind a `\u` escape).
+ */
+export function safeJsonParse(text: string): unknown {
+  const suspicious = text.includes('__proto__') || text.includes('constructor') || text.includes('prototype') || text.includes('\\u');
+  return suspicious ? JSON.parse(text, refuseForbidden) : JSON.parse(text);
+}
+
+function isObject(value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function need(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new FrameError(message);
+}
+
+function requiredString(f: Fields, key: string): string {
+  const value = f[key];
+  need(typeof value === 'string' && value.length > 0, `"${key}" must be a non-empty string`);
+  return value;
+}
+
+function optionalInteger(f: Fields, key: string, min: number): number | undefined {
+  const value = f[key];
+  if (value === undefined) return undefined;
+  need(typeof value === 'number' && Number.isSafeInteger(value) && value >= min, `"${key}" must be an integer ≥ ${min}`);
+  return value;
+}
+
+function requiredJson(f: Fields, key: string): JsonValue {
+  need(Object.prototype.hasOwnProperty.call(f, key), `"${key}" is missing`);
+  return f[key] as JsonValue;
+}
+
+function readRef(f: Fields): Ref | undefined {
+  const ref = f.ref;
+  if (ref === undefined || typeof ref === 'string' || (typeof ref === 'number' && Number.isFinite(ref))) return ref;
+  throw new FrameError('"ref" must be a string or a number');
+}
+
+/** Builds the typed frame for `op`; each case lists exactly the fields it reads. */
+function readFrame(op: string, f: Fields, ref: Ref | undefined): ClientFrame {
+  const withRef = ref === undefined ? {} : { ref };
+  switch (op) {
+    case 'session.create': {
+      const idle = f.idleAfterMs;
+      need(idle === undefined || (typeof idle === 'number' && Number.isSafeInteger(idle)), '"idleAfterMs" must be an integer');
+      return { op, ...withRef, ...(idle === undefined ? {} : { idleAfterMs: idle }) };
+    }
+    case 'session.attach': {
+      const sessionId = requiredString(f, 'sessionId');
+      const outBuffer = optionalInteger(f, 'outBuffer', 1);
+      const overflow = f.overflow;
+      need(
+        overflow === undefined || (typeof overflow === 'string' && (OVERFLOW_POLICIES as readonly string[]).includes(overflow)),
+        `"overflow" must be one of ${OVERFLOW_POLICIES.join(', ')}`,
+      );
+      return {
+        op,
+        ...withRef,
+        sessionId,
+        ...(outBuffer === undefined ? {} : { outBuffer }),
+        ...(overflow === undefined ? {} : { overflow: overflow as OverflowPolicy }),
+      };
+    }
+    case 'session.configure': {
+      const patterns = f.patterns;
+      need(Array.isArray(patterns) && patterns.every((p) => typeof p === 'string'), '"patterns" must be an array of strings');
+      return { op, ...withRef, patterns: patterns as string[] };
+    }
+    case 'session.detach':
+    case 'session.close':
+    case 'stats':
+      return { op, ...withRef };
+    case 'publish':
+      return { op, ...withRef, id: requiredString(f, 'id'), payload: requiredJson(f, 'payload') };
+    case 'request':
+      return { op, ...withRef, id: requiredString(f, 'id'), body: f.body === undefined ? null : (f.body as JsonValue) };
+    case 'explain':
+      return { op, ...withRef, pattern: requiredString(f, 'pattern') };
+    default:
+      throw new FrameError(`unknown op ${JSON.stringify(op).slice(0, 80)}`);
+  }
+}
+
+/** Checks one text frame. Never throws: a bad frame is a BAD_REQUEST answer, nothing more. */
+export function parseClientFrame(text: string): ParseResult {
+  let value: unknown;
+  try {
+    value = safeJsonParse(text);
+  } catch (error) {
+    const why = error instanceof FrameError ? error.message : 'not valid JSON';
+    return { ok: false, message: `bad frame: ${why}` };
+  }
+  if (!isObject(value)) return { ok: false, message: 'bad frame: expected a JSON object' };
+  let ref: Ref | undefined;
+  try {
+    ref = readRef(value);
+    const op = value.op;
+    need(typeof op === 'string', '"op" must be a string');
+    return { ok: true, frame: readFrame(op, value, ref) };
+  } catch (error) {
+    const message = `bad frame: ${error instanceof FrameError ? error.message : String(error)}`;
+    return ref === undefined ? { ok: false, message } : { ok: false, message, ref };
+  }
+}

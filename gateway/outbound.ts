@@ -1,0 +1,110 @@
+import type { Envelope, MessageEnvelope } from '../common/envelope';
+import { encodeBatch, encodeMessage, encodeNotice } from './encode';
+
+/** The part of a `ws` socket the queue needs (a fake one in unit tests). */
+export interface SendTarget {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: string, callback: (error?: Error) => void): void;
+}
+
+/** Who to slow down when the socket's send buffer fills (the attached session's client). */
+export interface FlowTarget {
+  pause(): void;
+  resume(): void;
+}
+
+export interface OutboundOptions {
+  /** Pause the session when the socket has more than this many bytes queued. */
+  readonly highWaterBytes: number;
+  /** Resume once the queue has drained to this. */
+  readonly lowWaterBytes: number;
+  /** Most messages in one `batch` frame. */
+  readonly maxBatch: number;
+}
+
+const OPEN = 1;
+
+/**
+ * Everything one socket sends, in order: answers and envelopes. Envelopes that arrive in the same
+ * synchronous burst are flushed together in a microtask, consecutive messages as one `batch`
+ * frame. When the socket's buffer passes the high-water mark the session is paused (it buffers
+ * under its own bound and overflow policy) until the send callbacks show the buffer drained.
+ */
+export class Outbound {
+  private pending: (Envelope | string)[] = [];
+  private scheduled = false;
+  private congested = false;
+  private target: FlowTarget | undefined;
+
+  constructor(
+    private readonly socket: SendTarget,
+    private readonly options: OutboundOptions,
+  ) {}
+
+  /** An already-encoded frame (an answer or error). */
+  pushText(text: string): void {
+    this.pending.push(text);
+    this.schedule();
+  }
+
+  pushEnvelope(envelope: Envelope): void {
+    this.pending.push(envelope);
+    this.schedule();
+  }
+
+  /** The client to pause and resume; a new one inherits the socket's current congestion. */
+  setFlowTarget(target: FlowTarget | undefined): void {
+    this.target = target;
+    if (target && this.congested) target.pause();
+  }
+
+  /** Sends everything queued now (before a close, for example). */
+  flush(): void {
+    this.scheduled = false;
+    const items = this.pending;
+    if (items.length === 0) return;
+    this.pending = [];
+    let run: MessageEnvelope[] = [];
+    for (const item of items) {
+      if (typeof item !== 'string' && item.type === 'message') {
+        run.push(item);
+        if (run.length >= this.options.maxBatch) run = this.sendRun(run);
+        continue;
+      }
+      run = this.sendRun(run);
+      this.send(typeof item === 'string' ? item : encodeNotice(item));
+    }
+    this.sendRun(run);
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  /** Sends a run of messages (one `msg`, or a `batch`) and returns a fresh, empty run. */
+  private sendRun(run: MessageEnvelope[]): MessageEnvelope[] {
+    if (run.length === 1) this.send(encodeMessage(run[0]));
+    else if (run.length > 1) this.send(encodeBatch(run));
+    return run.length === 0 ? run : [];
+  }
+
+  private send(text: string): void {
+    if (this.socket.readyState !== OPEN) return;
+    this.socket.send(text, this.onSent);
+    if (!this.congested && this.socket.bufferedAmount > this.options.highWaterBytes) {
+      this.congested = true;
+      this.target?.pause();
+    }
+  }
+
+  /** Runs as each write leaves the buffer; errors surface on the socket's own close/error events. */
+  private readonly onSent = (): void => {
+    if (this.congested && this.socket.bufferedAmount <= this.options.lowWaterBytes) {
+      this.congested = false;
+      this.target?.resume();
+    }
+  };
+}

@@ -1,0 +1,142 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Server as WebSocketServer } from 'ws';
+import { silentLogger, type Logger } from '../common/logger';
+import { TokenCheck } from './auth';
+import { Connection } from './connection';
+import { encodeError } from './encode';
+import { Releases } from './releases';
+import { GatewaySocket } from './socket';
+import { DEFAULT_GATEWAY_LIMITS, type GatewayLimits, type GatewayOptions } from './types';
+
+/** How long shutdown waits for clients to answer the close handshake before cutting them off. */
+const CLOSE_GRACE_MS = 2_000;
+
+type State = 'running' | 'closing' | 'closed';
+
+function limitsFrom(options: GatewayOptions): GatewayLimits {
+  const limits: Record<keyof GatewayLimits, number> = { ...DEFAULT_GATEWAY_LIMITS };
+  for (const key of Object.keys(limits) as (keyof GatewayLimits)[]) {
+    const value = options[key];
+    if (value !== undefined) limits[key] = value;
+  }
+  return limits;
+}
+
+function refuseUpgrade(socket: Duplex, status: number, text: string, extra = ''): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length + 1}\r\n${extra}\r\n${text}\n`);
+}
+
+/**
+ * The WebSocket gateway: an HTTP server that upgrades authorised requests and gives each socket
+ * a Connection. It never touches the service's state itself; `close` ends every socket (1001)
+ * and leaves stopping the service to the caller.
+ */
+export class Gateway {
+  private state: State = 'running';
+  private closing: Promise<void> | undefined;
+  private nextId = 1;
+  private readonly connections = new Set<Connection>();
+  private readonly releases = new Releases();
+  private readonly heartbeat: ReturnType<typeof setInterval> | undefined;
+
+  private constructor(
+    private readonly http: Server,
+    private readonly wss: WebSocketServer<typeof GatewaySocket>,
+    private readonly options: GatewayOptions,
+    private readonly limits: GatewayLimits,
+    private readonly logger: Logger,
+  ) {
+    const token = options.token === undefined ? undefined : new TokenCheck(options.token);
+    http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(request, socket, head, token));
+    if (limits.pingIntervalMs > 0) {
+      this.heartbeat = setInterval(() => this.connections.forEach((c) => c.heartbeat()), limits.pingIntervalMs);
+      this.heartbeat.unref();
+    }
+  }
+
+  /** Listens on `host:port` (default 127.0.0.1:7400) and resolves once bound. */
+  static async start(options: GatewayOptions): Promise<Gateway> {
+    const limits = limitsFrom(options);
+    const logger = (options.logger ?? silentLogger()).child({ cmp: 'gateway' });
+    const http = createServer((_request, response) => {
+      response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
+      response.end('this is a WebSocket endpoint\n');
+    });
+    const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, WebSocket: GatewaySocket });
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(options.port ?? 7400, options.host ?? '127.0.0.1', () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+    const gateway = new Gateway(http, wss, options, limits, logger);
+    logger.info('gateway listening', { url: gateway.url, auth: options.token !== undefined });
+    return gateway;
+  }
+
+  /** Where it listens; the real port when started with port 0. */
+  get address(): { host: string; port: number } {
+    const info = this.http.address() as AddressInfo;
+    return { host: this.options.host ?? '127.0.0.1', port: info.port };
+  }
+
+  get url(): string {
+    const { host, port } = this.address;
+    return `ws://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  }
+
+  /** Open sockets now. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Closes every socket (1001), waits for their detaches, and stops listening. Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.state = 'closing';
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const listening = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    const sockets = [...this.wss.clients];
+    const gone = Promise.all(sockets.map((s) => (s.readyState === GatewaySocket.CLOSED ? undefined : new Promise((r) => s.once('close', r)))));
+    for (const connection of this.connections) connection.close(1001, 'server shutting down');
+    const grace = setTimeout(() => sockets.forEach((s) => s.terminate()), CLOSE_GRACE_MS);
+    await gone;
+    clearTimeout(grace);
+    await this.releases.all();
+    this.http.closeAllConnections();
+    await listening;
+    this.state = 'closed';
+    this.logger.info('gateway closed');
+  }
+
+  private onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, token: TokenCheck | undefined): void {
+    socket.on('error', () => socket.destroy());
+    if (this.state !== 'running') return refuseUpgrade(socket, 503, 'Service Unavailable');
+    if (token && !token.accepts(request)) {
+      this.logger.info('upgrade refused: bad or missing token', { remote: request.socket.remoteAddress });
+      return refuseUpgrade(socket, 401, 'Unauthorized', 'WWW-Authenticate: Bearer\r\n');
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.onSocket(ws, request));
+  }
+
+  private onSocket(ws: GatewaySocket, request: IncomingMessage): void {
+    if (this.state !== 'running') return ws.close(1001, 'server shutting down');
+    if (this.connections.size >= this.limits.maxConnections) {
+      // Answer in-protocol so the client learns the code, then close with "try again later".
+      ws.send(encodeError('LIMIT_EXCEEDED', `too many connections (the limit is ${this.limits.maxConnections})`));
+      return ws.close(1013, 'too many connections');
+    }
+    const connection = new Connection(ws, { service: this.options.service, releases: this.releases, limits: this.limits, logger: this.logger }, this.nextId++);
+    ws.onOversize = () => connection.oversized();
+    this.connections.add(connection);
+    ws.once('close', () => this.connections.delete(connection));
+    this.logger.debug('socket open', { conn: connection.id, remote: request.socket.remoteAddress, open: this.connections.size });
+  }
+}

@@ -1,0 +1,45 @@
+import type { Logger } from '../common/logger';
+import type { AttachOptions, Client, ExplainResult, ServiceStats, SessionOptions } from '../common/service-types';
+
+/** The part of `DataService` the gateway drives; kept narrow so the gateway depends on no more. */
+export interface GatewayService {
+  newSession(options?: SessionOptions): Promise<string>;
+  attachClient(sessionId: string, options?: AttachOptions): Promise<Client>;
+  detachClient(sessionId: string): Promise<void>;
+  configureSession(sessionId: string, patterns: readonly string[]): Promise<string[]>;
+  closeSession(sessionId: string): Promise<void>;
+  explain(pattern: string): Promise<ExplainResult>;
+  stats(): Promise<ServiceStats>;
+}
+
+export interface GatewayLimits {
+  /** Largest client frame in bytes; larger ones get BAD_REQUEST and the socket closes with 1009. */
+  readonly maxFrameBytes: number;
+  /** Open sockets at once; one more gets LIMIT_EXCEEDED and is closed with 1013. */
+  readonly maxConnections: number;
+  /** Pause the session while the socket has more than this many bytes waiting to be sent. */
+  readonly highWaterBytes: number;
+  /** Resume when it has drained to this. */
+  readonly lowWaterBytes: number;
+  /** Ping every socket this often; one that has not answered the previous ping is cut off. ≤ 0: never. */
+  readonly pingIntervalMs: number;
+}
+
+export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
+  maxFrameBytes: 1_048_576,
+  maxConnections: 1_000,
+  highWaterBytes: 4 * 1_048_576,
+  lowWaterBytes: 1_048_576,
+  pingIntervalMs: 30_000,
+};
+
+export interface GatewayOptions extends Partial<GatewayLimits> {
+  readonly service: GatewayService;
+  /** Default 127.0.0.1: the dev runner is not exposed unless asked. */
+  readonly host?: string;
+  /** Default 7400; 0 picks a free port. */
+  readonly port?: number;
+  /** When set, an upgrade without it (Bearer header or `?token=`) gets HTTP 401. */
+  readonly token?: string;
+  readonly logger?: Logger;
+}

@@ -1,0 +1,123 @@
+import { isAbsolute, resolve } from 'node:path';
+import type { Provider, ProviderFactory } from './contract';
+import { ReplayProvider, type ReplayOptions } from './replay';
+import { SYNTHETIC_KINDS, SyntheticProvider, type SyntheticOptions } from './synthetic';
+
+/** Checks one JSON value; returns what is wrong with it ("must be …"), or undefined. */
+export type OptionCheck = (value: unknown) => string | undefined;
+
+/** Small checks shared by the registry and the configuration file. */
+export const checks = {
+  string: (value: unknown) => (typeof value === 'string' && value.length > 0 ? undefined : 'must be a non-empty string'),
+  boolean: (value: unknown) => (typeof value === 'boolean' ? undefined : 'must be true or false'),
+  number: (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? undefined : 'must be a number'),
+  integer:
+    (min: number, max = Number.MAX_SAFE_INTEGER): OptionCheck =>
+    (value) =>
+      typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max
+        ? undefined
+        : `must be an integer ${min}..${max === Number.MAX_SAFE_INTEGER ? '' : max}`.replace(/\.\.$/, ' or more'),
+  oneOf:
+    (...allowed: readonly string[]): OptionCheck =>
+    (value) =>
+      typeof value === 'string' && allowed.includes(value) ? undefined : `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`,
+  either:
+    (a: OptionCheck, b: OptionCheck, what: string): OptionCheck =>
+    (value) =>
+      a(value) === undefined || b(value) === undefined ? undefined : `must be ${what}`,
+  arrayOf:
+    (item: OptionCheck): OptionCheck =>
+    (value) => {
+      if (!Array.isArray(value)) return 'must be an array';
+      for (let i = 0; i < value.length; i++) {
+        const problem = item(value[i]);
+        if (problem) return `[${i}] ${problem}`;
+      }
+      return undefined;
+    },
+  object: (value: unknown) => (typeof value === 'object' && value !== null && !Array.isArray(value) ? undefined : 'must be an object'),
+};
+
+/** A configuration problem in a provider entry; `field` is the option at fault, if one is. */
+export class ProviderConfigError extends Error {
+  constructor(
+    readonly field: string | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProviderConfigError';
+  }
+}
+
+export interface FactoryContext {
+  /** Relative file options (a replay's `file`) are resolved against this (the config file's folder). */
+  readonly baseDir: string;
+}
+
+/** One kind of provider: the JSON options it takes (each checked), and how to build it from them. */
+interface ProviderType<O> {
+  readonly options: { readonly [K in keyof O]-?: OptionCheck };
+  create(options: O, context: FactoryContext): Provider;
+}
+
+function define<O>(type: ProviderType<O>): ProviderType<Record<string, unknown>> {
+  return type as unknown as ProviderType<Record<string, unknown>>;
+}
+
+const synthetic = define<SyntheticOptions>({
+  options: {
+    seed: checks.either(checks.number, checks.string, 'a number or a string'),
+    symbols: checks.arrayOf(checks.either(checks.string, checks.object, 'a symbol name or { "symbol", "price"? }')),
+    kinds: checks.arrayOf(checks.oneOf(...SYNTHETIC_KINDS)),
+    defaultRate: checks.number,
+    emitMode: checks.oneOf('timer', 'manual'),
+    tickMs: checks.integer(1),
+  },
+  create: (options) => new SyntheticProvider(options),
+});
+
+const replay = define<ReplayOptions>({
+  options: {
+    file: checks.string,
+    pace: checks.oneOf('recorded', 'fast'),
+    speed: checks.number,
+    loop: checks.boolean,
+    chunkSize: checks.integer(1),
+    maxBadLineLogs: checks.integer(0),
+  },
+  create: (options, { baseDir }) => new ReplayProvider({ ...options, file: isAbsolute(options.file) ? options.file : resolve(baseDir, options.file) }),
+});
+
+/** Provider types by the name a configuration file uses in `type`. */
+const PROVIDER_TYPES: ReadonlyMap<string, ProviderType<Record<string, unknown>>> = new Map([
+  ['synthetic', synthetic],
+  ['replay', replay],
+]);
+
+export const PROVIDER_TYPE_NAMES: readonly string[] = [...PROVIDER_TYPES.keys()];
+
+/**
+ * The factory for a provider of `type` built from JSON `options`. Checks every option and builds
+ * one instance to surface the provider's own validation now, at start, rather than at its first
+ * restart. Throws ProviderConfigError naming the field at fault.
+ */
+export function providerFactory(type: string, options: Readonly<Record<string, unknown>>, context: FactoryContext = { baseDir: process.cwd() }): ProviderFactory {
+  const entry = PROVIDER_TYPES.get(type);
+  if (!entry) throw new ProviderConfigError('type', `unknown provider type ${JSON.stringify(type)} (known: ${PROVIDER_TYPE_NAMES.join(', ')})`);
+  const known = Object.keys(entry.options);
+  for (const [key, value] of Object.entries(options)) {
+    const check = (entry.options as Record<string, OptionCheck | undefined>)[key];
+    if (!Object.prototype.hasOwnProperty.call(entry.options, key) || !check) {
+      throw new ProviderConfigError(key, `unknown option for a ${type} provider (it takes ${known.join(', ')})`);
+    }
+    const problem = value === undefined ? undefined : check(value);
+    if (problem) throw new ProviderConfigError(key, problem);
+  }
+  const frozen = Object.freeze({ ...options });
+  try {
+    entry.create(frozen, context);
+  } catch (error) {
+    throw new ProviderConfigError(undefined, error instanceof Error ? error.message : String(error));
+  }
+  return () => entry.create(frozen, context);
+}
