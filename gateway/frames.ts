@@ -121,14 +121,28 @@ function readFrame(op: string, f: Fields, ref: Ref | undefined): ClientFrame {
   }
 }
 
+function refOf(value: unknown): Ref | undefined {
+  if (!isObject(value)) return undefined;
+  try {
+    return readRef(value);
+  } catch {
+    return undefined;
+  }
+}
+
+function withRef(result: { ok: false; message: string }, ref: Ref | undefined): ParseResult {
+  return ref === undefined ? result : { ...result, ref };
+}
+
 /** Checks one text frame. Never throws: a bad frame is a BAD_REQUEST answer, nothing more. */
 export function parseClientFrame(text: string): ParseResult {
   let value: unknown;
   try {
     value = safeJsonParse(text);
   } catch (error) {
-    const why = error instanceof FrameError ? error.message : 'not valid JSON';
-    return { ok: false, message: `bad frame: ${why}` };
+    if (!(error instanceof FrameError)) return { ok: false, message: 'bad frame: not valid JSON' };
+    // Valid JSON with a forbidden key: a plain parse (own properties only, nothing merged) finds the ref to echo.
+    return withRef({ ok: false, message: `bad frame: ${error.message}` }, refOf(JSON.parse(text)));
   }
   if (!isObject(value)) return { ok: false, message: 'bad frame: expected a JSON object' };
   let ref: Ref | undefined;
@@ -138,7 +152,6 @@ export function parseClientFrame(text: string): ParseResult {
     need(typeof op === 'string', '"op" must be a string');
     return { ok: true, frame: readFrame(op, value, ref) };
   } catch (error) {
-    const message = `bad frame: ${error instanceof FrameError ? error.message : String(error)}`;
-    return ref === undefined ? { ok: false, message } : { ok: false, message, ref };
+    return withRef({ ok: false, message: `bad frame: ${error instanceof FrameError ? error.message : String(error)}` }, ref);
   }
 }

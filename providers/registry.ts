@@ -57,6 +57,8 @@ export interface FactoryContext {
 /** One kind of provider: the JSON options it takes (each checked), and how to build it from them. */
 interface ProviderType<O> {
   readonly options: { readonly [K in keyof O]-?: OptionCheck };
+  /** Options the type cannot do without. */
+  readonly required?: readonly (keyof O & string)[];
   create(options: O, context: FactoryContext): Provider;
 }
 
@@ -85,6 +87,7 @@ const replay = define<ReplayOptions>({
     chunkSize: checks.integer(1),
     maxBadLineLogs: checks.integer(0),
   },
+  required: ['file'],
   create: (options, { baseDir }) => new ReplayProvider({ ...options, file: isAbsolute(options.file) ? options.file : resolve(baseDir, options.file) }),
 });
 
@@ -112,6 +115,9 @@ export function providerFactory(type: string, options: Readonly<Record<string, u
     }
     const problem = value === undefined ? undefined : check(value);
     if (problem) throw new ProviderConfigError(key, problem);
+  }
+  for (const key of entry.required ?? []) {
+    if (options[key] === undefined) throw new ProviderConfigError(key, `is required for a ${type} provider`);
   }
   const frozen = Object.freeze({ ...options });
   try {
