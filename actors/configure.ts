@@ -1,3 +1,4 @@
+import { settleWithin } from '../common/deadline';
 import { TesseraError, isTesseraError, toError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { StreamFailure } from '../providers/contract';
@@ -99,6 +100,7 @@ export async function configureSession(env: ConfigureEnv, session: SessionRecord
   const vanished = [...next.values()].some((b) => b.provider !== null && !env.providers.has(b.provider));
   if (failures.length > 0 || session.closed || vanished) {
     for (const [name, { provider }] of acquired) provider.streams.release([...added.get(name)!.values()]);
+    await settle(env, [...acquired.values()].map((a) => a.provider));
     if (session.closed) throw new TesseraError('SESSION_NOT_FOUND', `session ${session.id} was closed`);
     if (vanished) throw new TesseraError('UNKNOWN_NAMESPACE', 'a provider was removed while the session was being configured');
     throw new TesseraError('STREAM_START_FAILED', failures.map((f) => `${f.id.canonical}: ${f.reason}`).join('; '), {
@@ -113,7 +115,12 @@ export async function configureSession(env: ConfigureEnv, session: SessionRecord
   for (const [canonical, binding] of old) if (!next.has(canonical)) env.toRouter({ type: 'unbind', pattern: binding.pattern, target: session.outbox });
   await env.routerBarrier();
 
-  for (const [name, streams] of removed) env.providers.get(name)?.streams.release([...streams.values()]);
+  const releasing = [...removed].flatMap(([name, streams]) => {
+    const provider = env.providers.get(name);
+    provider?.streams.release([...streams.values()]);
+    return provider === undefined ? [] : [provider];
+  });
+  await settle(env, releasing);
   return [...next.keys()].sort();
 }
 
@@ -151,6 +158,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => T): Pr
       },
     );
   });
+}
+
+/** Lets the providers catch up with releases, so the caller returns to a settled state. */
+function settle(env: ConfigureEnv, providers: readonly ProviderRecord[]): Promise<void> {
+  return settleWithin(Promise.all(providers.map((p) => p.streams.settled())), env.callTimeoutMs);
 }
 
 function diff(a: Map<string, Map<string, Identifier>>, b: Map<string, Map<string, Identifier>>): Map<string, Map<string, Identifier>> {

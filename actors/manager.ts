@@ -1,5 +1,6 @@
 import type { Clock } from '../common/clock';
 import type { MessageEnvelope } from '../common/envelope';
+import { settleWithin } from '../common/deadline';
 import { TesseraError, toError } from '../common/errors';
 import type { JsonValue, Payload } from '../common/json';
 import type { Logger } from '../common/logger';
@@ -48,6 +49,7 @@ export class Manager {
   private readonly published = new Map<string, StreamCounter>();
   private router: ActorHandle<RouterMsg> | null = null;
   private routerIncarnation = 0;
+  private readonly routeTotals = { routed: 0, matches: 0 };
   private routerRestarts = 0;
   private routerCrashes: number[] = [];
   private incarnations = 0;
@@ -208,7 +210,7 @@ export class Manager {
     const session = this.sessions.get(sessionId);
     const providers = [...session.wanted().keys()].map((name) => this.providers.get(name)).filter((p) => p !== undefined);
     this.sessions.close(session, 'closed');
-    await withDeadline(Promise.all(providers.map((p) => p.streams.settled())), this.config.callTimeoutMs);
+    await settleWithin(Promise.all(providers.map((p) => p.streams.settled())), this.config.callTimeoutMs);
   }
 
   private publish(sessionId: string, attachment: number, text: string, payload: Payload): void {
@@ -274,6 +276,7 @@ export class Manager {
         buffered: s.outbox.size,
         delivered: s.outbox.delivered,
         dropped: s.outbox.dropped,
+        restarts: s.restarts,
       })),
       router: { ...counters, dropped: this.port.dropped, restarts: this.routerRestarts },
     };
@@ -311,7 +314,7 @@ export class Manager {
     const incarnation = ++this.routerIncarnation;
     const bindings: [Pattern, RouteTarget][] = [];
     for (const session of this.sessions.byId.values()) for (const binding of session.bindings.values()) bindings.push([binding.pattern, session.outbox]);
-    this.router = spawnRouter(this.self.asParent, `router-${incarnation}`, this.port, bindings, (error) => this.self.send({ type: 'router-crashed', incarnation, error }));
+    this.router = spawnRouter(this.self.asParent, `router-${incarnation}`, this.port, this.routeTotals, bindings, (error) => this.self.send({ type: 'router-crashed', incarnation, error }));
   }
 
   private routerCrashed(incarnation: number, error: Error): void {
@@ -346,19 +349,8 @@ export class Manager {
     await Promise.all(records.map((record) => record.stop().catch(() => undefined)));
     this.router?.stop(shuttingDown());
     this.router = null;
-    this.port.disconnect();
+    this.port.close();
   }
-}
-
-function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    timer.unref?.();
-    void work.finally(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 function shuttingDown(): TesseraError {

@@ -23,27 +23,39 @@ export type HostMsg =
 interface HostState {
   readonly provider: Provider;
   readonly ctx: IncarnationContext;
-  /** Rejects when the provider fails mid-call, so the call in progress fails with it. */
-  failure: Promise<never>;
-  failNow: (error: Error) => void;
+  /** Fails the call in progress; set only while one runs. */
+  abort?: (error: Error) => void;
   failedWith?: Error;
 }
 
 /**
  * Runs a provider call, failing it when the provider calls `fail` meanwhile or it takes longer
  * than `timeoutMs` (a provider stuck in start/subscribe is restarted rather than waited on).
+ * No long-lived promise is raced against: that would collect one reaction per call forever.
  */
-async function guarded<T>(state: HostState, timeoutMs: number, what: string, call: () => T | Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TesseraError('TIMEOUT', `provider ${state.ctx.name}: ${what} took longer than ${timeoutMs} ms`)), timeoutMs);
+function guarded<T>(state: HostState, timeoutMs: number, what: string, call: () => T | Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (state.failedWith !== undefined) return reject(state.failedWith);
+    const timer = setTimeout(() => reject(new TesseraError('TIMEOUT', `provider ${state.ctx.name}: ${what} took longer than ${timeoutMs} ms`)), timeoutMs);
     timer.unref?.();
+    state.abort = reject;
+    const done = (): void => {
+      clearTimeout(timer);
+      state.abort = undefined;
+    };
+    Promise.resolve()
+      .then(call)
+      .then(
+        (value) => {
+          done();
+          resolve(value);
+        },
+        (error: unknown) => {
+          done();
+          reject(error);
+        },
+      );
   });
-  try {
-    return await Promise.race([Promise.resolve().then(call), state.failure, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function planOne(provider: Provider, pattern: Pattern): PlanOutcome | Promise<PlanOutcome> {
@@ -128,12 +140,7 @@ export function spawnProviderHost(
   timeoutMs: number,
   onCrash: (error: Error) => void,
 ): ActorHandle<HostMsg> & { fail(error: Error): void } {
-  let failNow: (error: Error) => void = () => undefined;
-  const failure = new Promise<never>((_, reject) => {
-    failNow = reject;
-  });
-  failure.catch(() => undefined);
-  const state: HostState = { provider, ctx, failure, failNow };
+  const state: HostState = { provider, ctx };
   const host = spawnActor<HostState, HostMsg>(parent, name, (s, msg) => handle(s, msg, timeoutMs), {
     initialState: state,
     onCrash: (error, msg, queued) => {
@@ -149,7 +156,7 @@ export function spawnProviderHost(
     fail(error: Error): void {
       if (state.failedWith !== undefined) return;
       state.failedWith = error;
-      state.failNow(error);
+      state.abort?.(error);
       host.send({ type: 'fail', error });
     },
   });

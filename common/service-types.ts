@@ -95,6 +95,7 @@ export interface SessionStats {
   readonly buffered: number;
   readonly delivered: number;
   readonly dropped: number;
+  readonly restarts: number;
 }
 
 export interface RouterStats {

@@ -10,12 +10,21 @@ export class RouterPort {
   private spare: MessageEnvelope[] = [];
   private woken = false;
   private wake: (() => void) | null = null;
-  /** Messages that arrived while no router was running. */
+  /** Messages lost to a router crash: past the bound while it restarted, or in the batch it died on. */
   dropped = 0;
+
+  constructor(
+    /** How many messages may wait while the router restarts. */
+    private readonly maxPendingWhileDown = 65_536,
+  ) {}
 
   push(msg: MessageEnvelope): void {
     if (this.wake === null) {
-      this.dropped++;
+      if (this.pending.length >= this.maxPendingWhileDown) {
+        this.dropped++;
+        return;
+      }
+      this.pending.push(msg);
       return;
     }
     this.pending.push(msg);
@@ -49,11 +58,16 @@ export class RouterPort {
     }
   }
 
-  /** The router went down: what is waiting is dropped and counted, and so is what comes next. */
+  /** The router went down: messages wait (bounded) for the next incarnation. */
   disconnect(): void {
     this.wake = null;
     this.woken = false;
-    this.dropped += this.pending.length;
+  }
+
+  /** The service stops: whatever waits is discarded. */
+  close(): void {
+    this.disconnect();
     this.pending.length = 0;
+    this.spare.length = 0;
   }
 }

@@ -27,31 +27,47 @@ export type RouterMsg =
   | { readonly type: 'counters'; readonly reply: Reply<RouterCounters> }
   | { readonly type: 'crash'; readonly error: Error };
 
-interface RouterState {
-  readonly table: RoutingTable<RouteTarget>;
+/** Totals that outlive router incarnations (owned by the manager). */
+export interface RouteTotals {
   routed: number;
   matches: number;
 }
 
-function route(state: RouterState, batch: readonly MessageEnvelope[]): void {
+interface RouterState {
+  readonly table: RoutingTable<RouteTarget>;
+  readonly totals: RouteTotals;
+}
+
+function route(port: RouterPort, state: RouterState, batch: readonly MessageEnvelope[]): void {
   const table = state.table;
   let matches = 0;
-  for (let i = 0; i < batch.length; i++) {
-    const msg = batch[i];
-    const targets = table.lookup(msg.id);
-    for (let j = 0; j < targets.length; j++) targets[j].offer(msg);
-    matches += targets.length;
+  let i = 0;
+  try {
+    for (; i < batch.length; i++) {
+      const msg = batch[i];
+      const targets = table.lookup(msg.id);
+      for (let j = 0; j < targets.length; j++) targets[j].offer(msg);
+      matches += targets.length;
+    }
+  } catch (error) {
+    // The router dies on this batch: what it did not route is counted, never replayed.
+    port.dropped += batch.length - i;
+    throw error;
+  } finally {
+    state.totals.routed += i;
+    state.totals.matches += matches;
   }
-  state.routed += batch.length;
-  state.matches += matches;
 }
 
 function handle(port: RouterPort, state: RouterState, msg: RouterMsg): RouterState {
   switch (msg.type) {
     case 'wake': {
       const batch = port.take();
-      route(state, batch);
-      port.release(batch);
+      try {
+        route(port, state, batch);
+      } finally {
+        port.release(batch);
+      }
       return state;
     }
     case 'bind':
@@ -68,8 +84,8 @@ function handle(port: RouterPort, state: RouterState, msg: RouterMsg): RouterSta
       return state;
     case 'counters':
       msg.reply.resolve({
-        routed: state.routed,
-        matches: state.matches,
+        routed: state.totals.routed,
+        matches: state.totals.matches,
         cacheSize: state.table.cacheSize,
         bindings: state.table.bindingCount,
       });
@@ -88,6 +104,7 @@ export function spawnRouter(
   parent: ActorParent,
   name: string,
   port: RouterPort,
+  totals: RouteTotals,
   bindings: Iterable<readonly [Pattern, RouteTarget]>,
   onCrash: (error: Error) => void,
 ): ActorHandle<RouterMsg> {
@@ -95,7 +112,7 @@ export function spawnRouter(
   for (const [pattern, target] of bindings) table.bind(pattern, target);
   const wake: RouterMsg = { type: 'wake' };
   const router = spawnActor<RouterState, RouterMsg>(parent, name, (state, msg) => handle(port, state, msg), {
-    initialState: { table, routed: 0, matches: 0 },
+    initialState: { table, totals },
     onCrash: (error) => {
       port.disconnect();
       onCrash(error);
