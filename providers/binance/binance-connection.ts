@@ -1,0 +1,70 @@
+import type { JsonValue } from '../../common/json';
+import type { ConnectionHost, ConnectionSettings, Frame, StreamPayload } from './connection-types';
+import type { ControlOp } from './link';
+import { ManagedConnection } from './managed-connection';
+import type { Endpoint } from './streams';
+
+/**
+ * One combined-stream connection to a USD-M futures endpoint. Frames are
+ * `{"stream":…,"data":…}`; control replies are `{"result":null,"id":n}` or
+ * `{"error":{"code":…,"msg":…},"id":n}`.
+ */
+export class BinanceConnection extends ManagedConnection {
+  constructor(
+    host: ConnectionHost,
+    settings: ConnectionSettings,
+    readonly endpoint: Endpoint,
+    private readonly baseUrl: string,
+  ) {
+    super(host, settings);
+  }
+
+  protected url(): string {
+    // Stream mode (`/stream`) wraps every message with its stream name; streams come via SUBSCRIBE.
+    return `${this.baseUrl}/${this.endpoint}/stream`;
+  }
+
+  protected encode(op: ControlOp, streams: readonly string[], id: number): string {
+    return JSON.stringify({ method: op === 'subscribe' ? 'SUBSCRIBE' : 'UNSUBSCRIBE', params: streams, id });
+  }
+
+  protected decode(text: string): Frame {
+    return decodeFrame(text);
+  }
+}
+
+export function decodeFrame(text: string): Frame {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return malformed('not JSON');
+  }
+  if (!isObject(value)) return malformed('not a JSON object');
+  if ('stream' in value || 'data' in value) {
+    if (typeof value.stream !== 'string' || value.stream === '') return malformed('no stream name');
+    const data = value.data;
+    if (!isObject(data) && !Array.isArray(data)) return malformed('no data');
+    return { kind: 'data', stream: value.stream, payload: data as StreamPayload };
+  }
+  if (typeof value.id === 'number') {
+    if (isObject(value.error)) return { kind: 'reply', id: value.id, error: describeError(value.error) };
+    // Some refusals come flat: {"code":…,"msg":…,"id":n}.
+    if ('code' in value && 'msg' in value) return { kind: 'reply', id: value.id, error: describeError(value) };
+    if ('result' in value) return { kind: 'reply', id: value.id };
+  }
+  return malformed('neither a stream message nor a reply');
+}
+
+function describeError(error: Record<string, unknown>): string {
+  const code = typeof error.code === 'number' || typeof error.code === 'string' ? `${error.code}: ` : '';
+  return `${code}${typeof error.msg === 'string' ? error.msg : 'refused by the exchange'}`;
+}
+
+function isObject(value: unknown): value is Record<string, JsonValue> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function malformed(reason: string): Frame {
+  return { kind: 'malformed', reason };
+}
