@@ -27,5 +27,6 @@ export type {
 export type { Provider, ProviderContext, ProviderFactory, StreamFailure, SubscribeResult } from './providers/contract';
 export { SyntheticProvider, type SyntheticOptions } from './providers/synthetic';
 export { ReplayProvider, RecordingWriter, type ReplayOptions } from './providers/replay';
+export { BinanceProvider, type BinanceOptions, type BinanceStats } from './providers/binance';
 export * as testkit from './testkit';
 export { ProviderScript, ScriptedProvider, EnvelopeRecorder, waitForEnvelope, waitUntil, isMessage, isNotice } from './testkit';
