@@ -1,0 +1,69 @@
+import { waitUntil, type ProviderScript } from '../testkit';
+import { FAST, killAllChildren, scriptWith, startChildNode, startNode, stopAllNodes } from './support/cluster-nodes';
+import { NATS_MISSING, NatsServer, natsServerBinary } from './support/nats-server';
+
+const describeNats = natsServerBinary() === undefined ? describe.skip : describe;
+if (natsServerBinary() === undefined) test.skip(NATS_MISSING, () => undefined);
+
+describeNats('interest leases', () => {
+  let nats: NatsServer;
+
+  beforeAll(async () => {
+    nats = await NatsServer.start();
+  });
+  afterAll(async () => {
+    await killAllChildren();
+    await nats?.stop();
+  });
+  afterEach(async () => {
+    await killAllChildren();
+    await stopAllNodes();
+  });
+
+  test('killing an importing node releases its streams on the exporter within the lease', async () => {
+    const script: ProviderScript = scriptWith('src', ['btc', 'eth']);
+    const a = await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
+    // Node C, in this process, shares one of the two streams with the node about to die.
+    const c = await startNode(nats.url, { node: 'c', import: [{ node: 'a', provider: 'src', as: 'remote' }] });
+    const session = await c.service.newSession({ idleAfterMs: 0 });
+    await c.service.attachClient(session);
+    await c.service.configureSession(session, ['remote::eth.trade']);
+
+    const doomed = await startChildNode({
+      nats: { node: 'b', servers: [nats.url], ...FAST, import: [{ node: 'a', provider: 'src', as: 'remote' }] },
+      patterns: ['remote::btc.trade', 'remote::eth.trade'],
+    });
+    const holders = (): string[] => a.cluster.exporter!.stats().holders.map((h) => h.holder.split('/')[0]).sort();
+    expect(holders()).toEqual(['b', 'c']);
+    expect(script.subscribed).toEqual(new Set(['src::btc.trade', 'src::eth.trade']));
+    // A few renewals go by: the lease is kept alive while the node lives.
+    const renewedUntil = Date.now() + FAST.leaseMs * 2;
+    await waitUntil(() => Date.now() > renewedUntil, FAST.leaseMs * 3, 'two lease periods');
+    expect(holders()).toEqual(['b', 'c']);
+
+    const killedAt = Date.now();
+    await doomed.kill();
+    await waitUntil(() => !script.subscribed.has('src::btc.trade'), FAST.leaseMs * 4, 'btc released upstream');
+    const releasedAfter = Date.now() - killedAt;
+
+    // Within the lease (plus a sweep period and slack for a loaded machine).
+    expect(releasedAfter).toBeLessThanOrEqual(FAST.leaseMs + 700);
+    expect(holders()).toEqual(['c']);
+    // The stream node C still wants was kept.
+    expect(script.subscribed).toEqual(new Set(['src::eth.trade']));
+    expect(script.callsOf('unsubscribe').flatMap((call) => call.ids)).toEqual(['src::btc.trade']);
+  });
+
+  test('an importing node that leaves gracefully gives its lease back at once', async () => {
+    const script: ProviderScript = scriptWith('src', ['btc']);
+    const a = await startNode(nats.url, { node: 'a', export: ['src'], leaseMs: 60_000 }, (service) => service.addProvider('src', script.factory));
+    const b = await startNode(nats.url, { node: 'b', leaseMs: 60_000, import: [{ node: 'a', provider: 'src', as: 'remote' }] });
+    const session = await b.service.newSession({ idleAfterMs: 0 });
+    await b.service.attachClient(session);
+    await b.service.configureSession(session, ['remote::btc.trade']);
+    expect(a.cluster.exporter!.stats().holders).toHaveLength(1);
+    await b.stop();
+    // Long before the 60 s lease could run out.
+    await waitUntil(() => a.cluster.exporter!.stats().holders.length === 0 && script.subscribed.size === 0, 5_000, 'the lease given back');
+  });
+});

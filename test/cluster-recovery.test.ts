@@ -1,0 +1,116 @@
+import type { Envelope } from '../common/envelope';
+import { EnvelopeRecorder, waitUntil, type ProviderScript } from '../testkit';
+import { FAST, killAllChildren, scriptWith, startChildNode, startNode, stopAllNodes, type TestNode } from './support/cluster-nodes';
+import { NATS_MISSING, NatsServer, natsServerBinary } from './support/nats-server';
+
+const describeNats = natsServerBinary() === undefined ? describe.skip : describe;
+if (natsServerBinary() === undefined) test.skip(NATS_MISSING, () => undefined);
+
+const IMPORT = { node: 'b', import: [{ node: 'a', provider: 'src', as: 'remote' }] };
+
+/** Notices about the imported provider, in order, as `kind` strings. */
+function providerNotices(recorder: EnvelopeRecorder): string[] {
+  return recorder.envelopes.filter((e: Envelope) => e.type === 'notice' && (e.kind === 'provider-down' || e.kind === 'provider-up')).map((e) => (e as { kind: string }).kind);
+}
+
+async function watch(node: TestNode, patterns: string[]): Promise<EnvelopeRecorder> {
+  const id = await node.service.newSession({ idleAfterMs: 0 });
+  const recorder = new EnvelopeRecorder((await node.service.attachClient(id)).envelopes);
+  await node.service.configureSession(id, patterns);
+  return recorder;
+}
+
+describeNats('importing sessions recover on their own', () => {
+  let nats: NatsServer;
+
+  beforeAll(async () => {
+    nats = await NatsServer.start();
+  });
+  afterAll(async () => {
+    await killAllChildren();
+    await nats?.stop();
+  });
+  afterEach(async () => {
+    await killAllChildren();
+    await stopAllNodes();
+  });
+
+  test('a nats-server restart: provider-down, then provider-up, and the stream flows again', async () => {
+    const script: ProviderScript = scriptWith('src', ['btc']);
+    const a = await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
+    const b = await startNode(nats.url, IMPORT);
+    const recorder = await watch(b, ['remote::btc.trade']);
+    script.emit('btc.trade', 'before');
+    await recorder.waitFor((r) => r.messages.length === 1);
+
+    await nats.kill();
+    await recorder.waitFor((r) => r.notices('provider-down').length === 1, 5_000, 'provider-down');
+    expect(recorder.notices('provider-down')[0]).toMatchObject({ provider: 'remote', reason: 'reported', message: 'NATS connection lost' });
+    // Outlast the lease, so the exporter lets go of the stream and must take it up again.
+    await waitUntil(() => a.cluster.exporter!.stats().streams === 0, FAST.leaseMs * 4, 'the lease to expire on A');
+    script.emit('btc.trade', 'lost in the outage');
+
+    await nats.restart();
+    await recorder.waitFor((r) => r.notices('provider-up').length === 1, 10_000, 'provider-up');
+    await waitUntil(() => a.cluster.exporter!.stats().streams === 1, 5_000, 'the stream taken up again');
+    script.emit('btc.trade', 'after');
+    await recorder.waitFor((r) => r.messages.some((m) => m.payload === 'after'), 5_000, 'a message after the outage');
+    expect(providerNotices(recorder)).toEqual(['provider-down', 'provider-up']);
+    // The origin's numbering: the message emitted during the outage shows as a gap.
+    expect(recorder.messages.map((m) => [m.payload, m.seq])).toEqual([['before', 1], ['after', 3]]);
+  });
+
+  test('an exporter restart: provider-down, then provider-up, and the new exporter serves the stream', async () => {
+    const first = scriptWith('src', ['btc']);
+    const a = await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', first.factory));
+    const b = await startNode(nats.url, IMPORT);
+    const recorder = await watch(b, ['remote::btc.trade']);
+    first.emit('btc.trade', 'first');
+    await recorder.waitFor((r) => r.messages.length === 1);
+
+    await a.stop();
+    await recorder.waitFor((r) => r.notices('provider-down').length === 1, 5_000, 'provider-down');
+    const second = scriptWith('src', ['btc']);
+    await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', second.factory));
+    await recorder.waitFor((r) => r.notices('provider-up').length === 1, 10_000, 'provider-up');
+    expect(second.subscribed).toEqual(new Set(['src::btc.trade']));
+    second.emit('btc.trade', 'second');
+    await recorder.waitFor((r) => r.messages.length === 2, 5_000, 'a message from the new exporter');
+    expect(providerNotices(recorder)).toEqual(['provider-down', 'provider-up']);
+    expect(recorder.messages[1]).toMatchObject({ id: 'remote::btc.trade', payload: 'second' });
+  });
+
+  test('a crash of the imported provider on B: restarted, resubscribed, the old lease let go', async () => {
+    const script = scriptWith('src', ['btc']);
+    const a = await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
+    const b = await startNode(nats.url, IMPORT, undefined, { faultInjection: true, providerRestart: { initialBackoffMs: 10 } });
+    const recorder = await watch(b, ['remote::btc.trade']);
+    const firstHolder = a.cluster.exporter!.stats().holders[0].holder;
+
+    await b.service.crash({ provider: 'remote' });
+    await recorder.waitFor((r) => r.notices('provider-up').length === 1, 5_000, 'provider-up after the restart');
+    // The new incarnation holds its own lease; the crashed one's is gone (released or expired).
+    await waitUntil(() => a.cluster.exporter!.stats().holders.map((h) => h.holder).join() !== firstHolder && a.cluster.exporter!.stats().holders.length === 1, FAST.leaseMs * 4, 'one lease, the new one');
+    script.emit('btc.trade', 'after the crash');
+    await recorder.waitFor((r) => r.messages.length === 1, 5_000, 'the stream after the crash');
+    expect(providerNotices(recorder)).toEqual(['provider-down', 'provider-up']);
+    expect(script.subscribed).toEqual(new Set(['src::btc.trade']));
+  });
+
+  test('an exporter killed without a word: heartbeats stop, and its successor is taken up', async () => {
+    const exporter = { nats: { node: 'a', servers: [nats.url], ...FAST, export: ['src'] }, synthetic: ['src'] };
+    let killed = await startChildNode(exporter);
+    const b = await startNode(nats.url, IMPORT);
+    const recorder = await watch(b, ['remote::btc.ticks[rate=200]']);
+    await recorder.waitFor((r) => r.messages.length > 0, 5_000, 'ticks from the child exporter');
+
+    await killed.kill();
+    await recorder.waitFor((r) => r.notices('provider-down').length === 1, 5_000, 'provider-down');
+    expect(recorder.notices('provider-down')[0].message).toBe('exporter heartbeat lost');
+    const seen = recorder.messages.length;
+    killed = await startChildNode(exporter);
+    await recorder.waitFor((r) => r.notices('provider-up').length === 1, 10_000, 'provider-up');
+    await recorder.waitFor((r) => r.messages.length > seen, 5_000, 'ticks from the new exporter');
+    expect(providerNotices(recorder)).toEqual(['provider-down', 'provider-up']);
+  });
+});
