@@ -1,4 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
+import { isTesseraError } from '../common/errors';
+import { BinanceProvider, type BinanceOptions } from './binance';
 import type { Provider, ProviderFactory } from './contract';
 import { ReplayProvider, type ReplayOptions } from './replay';
 import { SYNTHETIC_KINDS, SyntheticProvider, type SyntheticOptions } from './synthetic';
@@ -91,10 +93,32 @@ const replay = define<ReplayOptions>({
   create: (options, { baseDir }) => new ReplayProvider({ ...options, file: isAbsolute(options.file) ? options.file : resolve(baseDir, options.file) }),
 });
 
+/** `random` is for tests only; everything else can come from a configuration file. */
+const binance = define<Omit<BinanceOptions, 'random'>>({
+  options: {
+    baseUrl: checks.string,
+    symbols: checks.arrayOf(checks.string),
+    streamsPerConnection: checks.integer(1),
+    controlMessagesPerSecond: checks.integer(1),
+    streamsPerRequest: checks.integer(1),
+    ackTimeoutMs: checks.integer(1),
+    subscribeTimeoutMs: checks.integer(1),
+    connectTimeoutMs: checks.integer(1),
+    pingIntervalMs: checks.integer(1),
+    staleTimeoutMs: checks.integer(1),
+    renewAfterMs: checks.integer(1),
+    reconnectInitialMs: checks.integer(1),
+    reconnectMaxMs: checks.integer(1),
+    reconnectJitter: checks.number,
+  },
+  create: (options) => new BinanceProvider(options),
+});
+
 /** Provider types by the name a configuration file uses in `type`. */
 const PROVIDER_TYPES: ReadonlyMap<string, ProviderType<Record<string, unknown>>> = new Map([
   ['synthetic', synthetic],
   ['replay', replay],
+  ['binance', binance],
 ]);
 
 export const PROVIDER_TYPE_NAMES: readonly string[] = [...PROVIDER_TYPES.keys()];
@@ -123,7 +147,9 @@ export function providerFactory(type: string, options: Readonly<Record<string, u
   try {
     entry.create(frozen, context);
   } catch (error) {
-    throw new ProviderConfigError(undefined, error instanceof Error ? error.message : String(error));
+    // A provider may name the option at fault in its error's details (binance does).
+    const field = isTesseraError(error) && typeof error.details.field === 'string' ? error.details.field : undefined;
+    throw new ProviderConfigError(field, error instanceof Error ? error.message : String(error));
   }
   return () => entry.create(frozen, context);
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, DEFAULT_CONFIG, loadConfig, validateConfig } from '../cli/config';
+import { BinanceProvider } from '../providers/binance';
 import { ReplayProvider } from '../providers/replay';
 import { providerFactory, ProviderConfigError } from '../providers/registry';
 import { SyntheticProvider } from '../providers/synthetic';
@@ -108,6 +109,8 @@ describe('a bad configuration is refused, naming the field', () => {
     ["the provider's own check", { providers: [{ type: 'synthetic', name: 'a', symbols: ['ticks'] }] }, 'providers[0]: synthetic: option "symbols[0]"'],
     ['a replay without a file', { providers: [{ type: 'replay', name: 'r' }] }, 'providers[0].file: is required for a replay provider'],
     ['a replay pace', { providers: [{ type: 'replay', name: 'r', file: 'x', pace: 'slow' }] }, 'providers[0].pace: must be one of "recorded", "fast"'],
+    ['a binance option the provider refuses', { providers: [{ type: 'binance', name: 'bn', streamsPerConnection: 5000 }] }, 'providers[0].streamsPerConnection: binance option streamsPerConnection must be'],
+    ['a binance test-only option', { providers: [{ type: 'binance', name: 'bn', random: 1 }] }, 'providers[0].random: unknown option for a binance provider'],
     ['a bad publish namespace', { publishNamespaces: ['ok', 'Not OK'] }, 'publishNamespaces: [1] must be 1-64 characters'],
     ["a publish namespace that is a provider's", { publishNamespaces: ['synthetic'] }, `publishNamespaces: "synthetic" is also a provider's name`],
     ['an unknown overflow policy', { sessions: { overflow: 'block' } }, 'sessions.overflow: must be one of "drop-newest", "drop-oldest", "conflate", "disconnect"'],
@@ -148,7 +151,12 @@ describe('the provider registry', () => {
   test('an unknown type names the field and the known types', () => {
     const attempt = (): unknown => providerFactory('kafka', {});
     expect(attempt).toThrow(ProviderConfigError);
-    expect(attempt).toThrow(/unknown provider type "kafka" \(known: synthetic, replay/);
+    expect(attempt).toThrow(/unknown provider type "kafka" \(known: synthetic, replay, binance/);
+  });
+
+  test('a binance provider is built from its options without touching the network', () => {
+    const factory = providerFactory('binance', { baseUrl: 'ws://127.0.0.1:9', symbols: ['btcusdt'], streamsPerConnection: 100 });
+    expect(factory()).toBeInstanceOf(BinanceProvider);
   });
 
   test('each call of a factory is a fresh provider', () => {
