@@ -1,15 +1,18 @@
 import type { MessageEnvelope } from '../common/envelope';
-import type { Payload } from '../common/json';
+import type { JsonValue, Payload } from '../common/json';
 
 /**
- * The bytes of one stream message on NATS. The subject names the stream, so the frame holds
- * only what the message carries: a fixed 25-byte head (kind, seq, ts, eventTs) and the payload,
- * JSON text or raw bytes. Binary rather than JSON so `seq` and times cross unchanged and the
- * payload is not parsed twice.
+ * The bytes of one NATS message on a stream subject: a batch of that stream's messages, in
+ * order. The subject names the stream, so only what the messages carry is sent: their seq,
+ * ts and eventTs as float64s (they cross unchanged), then the payloads. A batch of JSON
+ * payloads is one JSON array, written and parsed in one call each; a batch with bytes in it
+ * carries each payload with its length and kind.
+ *
+ *   u8 kind | u32 count | count × (f64 seq, f64 ts, f64 eventTs or NaN) | payloads
  */
-const HEAD = 25;
-const JSON_PAYLOAD = 0;
-const BYTES_PAYLOAD = 1;
+const JSON_BATCH = 0;
+const MIXED_BATCH = 1;
+const NUMBERS = 24;
 
 export interface Frame {
   readonly seq: number;
@@ -18,31 +21,69 @@ export interface Frame {
   readonly payload: Payload;
 }
 
-export function encodeFrame(msg: MessageEnvelope): Uint8Array {
-  const bytes = msg.payload instanceof Uint8Array;
-  const text = bytes ? '' : JSON.stringify(msg.payload);
-  const size = bytes ? (msg.payload as Uint8Array).byteLength : Buffer.byteLength(text);
-  const out = Buffer.allocUnsafe(HEAD + size);
-  out[0] = bytes ? BYTES_PAYLOAD : JSON_PAYLOAD;
-  out.writeDoubleLE(msg.seq, 1);
-  out.writeDoubleLE(msg.ts, 9);
-  out.writeDoubleLE(msg.eventTs ?? Number.NaN, 17);
-  if (bytes) out.set(msg.payload as Uint8Array, HEAD);
-  else out.write(text, HEAD, 'utf8');
+export function encodeFrames(msgs: readonly MessageEnvelope[]): Uint8Array {
+  const head = 5 + NUMBERS * msgs.length;
+  const mixed = msgs.some((m) => m.payload instanceof Uint8Array);
+  let out: Buffer;
+  if (!mixed) {
+    const text = JSON.stringify(msgs.map((m) => m.payload));
+    out = Buffer.allocUnsafe(head + Buffer.byteLength(text));
+    out.write(text, head, 'utf8');
+  } else {
+    const bodies = msgs.map((m) => (m.payload instanceof Uint8Array ? m.payload : Buffer.from(JSON.stringify(m.payload))));
+    out = Buffer.allocUnsafe(head + bodies.reduce((sum, b) => sum + 5 + b.byteLength, 0));
+    let at = head;
+    msgs.forEach((msg, i) => {
+      out[at] = msg.payload instanceof Uint8Array ? 1 : 0;
+      out.writeUInt32LE(bodies[i].byteLength, at + 1);
+      out.set(bodies[i], at + 5);
+      at += 5 + bodies[i].byteLength;
+    });
+  }
+  out[0] = mixed ? MIXED_BATCH : JSON_BATCH;
+  out.writeUInt32LE(msgs.length, 1);
+  msgs.forEach((msg, i) => {
+    const at = 5 + NUMBERS * i;
+    out.writeDoubleLE(msg.seq, at);
+    out.writeDoubleLE(msg.ts, at + 8);
+    out.writeDoubleLE(msg.eventTs ?? Number.NaN, at + 16);
+  });
   return out;
 }
 
-/** Throws on a frame this version cannot read; the caller counts and drops it. */
-export function decodeFrame(data: Uint8Array): Frame {
-  if (data.byteLength < HEAD) throw new Error(`frame of ${data.byteLength} bytes is shorter than its head`);
+/** Calls `each` per message; throws on bytes this version cannot read (the caller counts and drops them). */
+export function decodeFrames(data: Uint8Array, each: (frame: Frame) => void): void {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (buf.length < 5) throw new Error(`batch of ${buf.length} bytes is shorter than its head`);
   const kind = buf[0];
-  const seq = buf.readDoubleLE(1);
-  const ts = buf.readDoubleLE(9);
-  const eventTs = buf.readDoubleLE(17);
-  let payload: Payload;
-  if (kind === JSON_PAYLOAD) payload = JSON.parse(buf.toString('utf8', HEAD)) as Payload;
-  else if (kind === BYTES_PAYLOAD) payload = Uint8Array.prototype.slice.call(buf, HEAD);
-  else throw new Error(`unknown frame kind ${kind}`);
-  return { seq, ts, eventTs: Number.isNaN(eventTs) ? undefined : eventTs, payload };
+  const count = buf.readUInt32LE(1);
+  const head = 5 + NUMBERS * count;
+  if (head > buf.length) throw new Error(`batch of ${count} messages runs past the end of its bytes`);
+  const payloads = kind === JSON_BATCH ? jsonPayloads(buf, head, count) : kind === MIXED_BATCH ? mixedPayloads(buf, head, count) : undefined;
+  if (payloads === undefined) throw new Error(`unknown batch kind ${kind}`);
+  for (let i = 0; i < count; i++) {
+    const at = 5 + NUMBERS * i;
+    const eventTs = buf.readDoubleLE(at + 16);
+    each({ seq: buf.readDoubleLE(at), ts: buf.readDoubleLE(at + 8), eventTs: Number.isNaN(eventTs) ? undefined : eventTs, payload: payloads[i] });
+  }
+}
+
+function jsonPayloads(buf: Buffer, from: number, count: number): Payload[] {
+  const payloads = JSON.parse(buf.toString('utf8', from)) as JsonValue;
+  if (!Array.isArray(payloads) || payloads.length !== count) throw new Error(`batch does not hold ${count} payloads`);
+  return payloads;
+}
+
+function mixedPayloads(buf: Buffer, from: number, count: number): Payload[] {
+  const payloads: Payload[] = [];
+  let at = from;
+  for (let i = 0; i < count; i++) {
+    if (at + 5 > buf.length) throw new Error('payload runs past the end of the batch');
+    const end = at + 5 + buf.readUInt32LE(at + 1);
+    if (end > buf.length) throw new Error('payload runs past the end of the batch');
+    const body = buf.subarray(at + 5, end);
+    payloads.push(buf[at] === 1 ? Uint8Array.prototype.slice.call(body) : (JSON.parse(body.toString('utf8')) as Payload));
+    at = end;
+  }
+  return payloads;
 }

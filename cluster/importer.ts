@@ -5,7 +5,7 @@ import type { JsonValue } from '../common/json';
 import type { Provider, ProviderContext, StreamFailure, SubscribeResult } from '../providers/contract';
 import type { Identifier } from '../router/identifier';
 import type { Pattern } from '../router/pattern';
-import { decodeFrame } from './frame';
+import { decodeFrames, type Frame } from './frame';
 import { ExporterHealth } from './health';
 import { Interest } from './interest';
 import type { NatsLink } from './link';
@@ -137,15 +137,14 @@ export class ImportedProvider implements Provider {
   private open(id: Identifier): string {
     const remote = this.map.toRemote(id);
     const local = id.canonical;
+    const forward = (frame: Frame): void => this.ctx?.forward(local, frame.seq, frame.ts, frame.payload, frame.eventTs);
     const sub = this.options.link.subscribe(this.subjects.stream(remote), (msg) => {
-      let frame;
       try {
-        frame = decodeFrame(msg.data);
+        decodeFrames(msg.data, forward);
       } catch (error) {
+        // Records before the bad one were forwarded; the rest of this message is lost.
         if (this.badFrames++ < 10) this.ctx?.logger.warn('malformed frame dropped', { stream: local, error: toError(error).message });
-        return;
       }
-      this.ctx?.forward(local, frame.seq, frame.ts, frame.payload, frame.eventTs);
     });
     this.streams.set(remote, sub);
     return remote;

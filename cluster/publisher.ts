@@ -1,10 +1,13 @@
 import type { MessageEnvelope, Notice } from '../common/envelope';
 import { toError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import { encodeFrame } from './frame';
+import { encodeFrames } from './frame';
 import type { NatsLink } from './link';
 import { encodeJson, type ExportEvent, type Heartbeat } from './protocol';
 import type { Subjects } from './subjects';
+
+/** Records per NATS message: keeps a batch far below NATS's 1 MB default payload limit. */
+const MAX_BATCH = 256;
 
 export interface PublisherCounts {
   /** Messages published on stream subjects. */
@@ -24,6 +27,9 @@ export class Publisher {
   readonly counts: PublisherCounts = { published: 0, unsent: 0, dropped: 0 };
   private readonly streamSubjects = new Map<string, string>();
   private readonly providersDown = new Set<string>();
+  /** Messages taken in during this turn, per stream; sent when the turn's deliveries are done. */
+  private readonly pending = new Map<string, MessageEnvelope[]>();
+  private flushQueued = false;
 
   constructor(
     private readonly link: NatsLink,
@@ -32,19 +38,44 @@ export class Publisher {
     private readonly logger: Logger,
   ) {}
 
-  /** The hot path: one subject lookup, one frame, one publish. */
+  /**
+   * The hot path. An internal session delivers its backlog in one synchronous run; what one
+   * run brings of a stream goes out as one NATS message (at most MAX_BATCH records).
+   */
   message(msg: MessageEnvelope): void {
     if (!this.link.connected) {
       this.counts.unsent++;
       return;
     }
-    let subject = this.streamSubjects.get(msg.id);
-    if (subject === undefined) this.streamSubjects.set(msg.id, (subject = this.subjects.stream(msg.id)));
+    let batch = this.pending.get(msg.id);
+    if (batch === undefined) this.pending.set(msg.id, (batch = []));
+    batch.push(msg);
+    if (batch.length >= MAX_BATCH) this.send(msg.id, batch.splice(0));
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushQueued = false;
+    for (const [id, batch] of this.pending) if (batch.length > 0) this.send(id, batch);
+    this.pending.clear();
+  };
+
+  private send(id: string, batch: readonly MessageEnvelope[]): void {
+    if (!this.link.connected) {
+      this.counts.unsent += batch.length;
+      return;
+    }
+    let subject = this.streamSubjects.get(id);
+    if (subject === undefined) this.streamSubjects.set(id, (subject = this.subjects.stream(id)));
     try {
-      this.link.nc.publish(subject, encodeFrame(msg));
-      this.counts.published++;
+      this.link.nc.publish(subject, encodeFrames(batch));
+      this.counts.published += batch.length;
     } catch (error) {
-      if (this.counts.unsent++ < 10) this.logger.warn('publish failed', { stream: msg.id, error: toError(error).message });
+      this.counts.unsent += batch.length;
+      this.logger.warn('publish failed', { stream: id, messages: batch.length, error: toError(error).message });
     }
   }
 
@@ -80,14 +111,14 @@ export class Publisher {
   }
 
   heartbeat(beat: Heartbeat): void {
-    this.send(this.subjects.heartbeat, beat);
+    this.sendJson(this.subjects.heartbeat, beat);
   }
 
   private event(event: ExportEvent): void {
-    this.send(this.subjects.events, event);
+    this.sendJson(this.subjects.events, event);
   }
 
-  private send(subject: string, body: ExportEvent | Heartbeat): void {
+  private sendJson(subject: string, body: ExportEvent | Heartbeat): void {
     if (!this.link.connected) return;
     try {
       this.link.nc.publish(subject, encodeJson(body));

@@ -1,4 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
+import { decodeFrames } from '../cluster/frame';
 import { subjectsOf, streamOfToken } from '../cluster/subjects';
 import { EnvelopeRecorder, waitUntil, type ProviderScript } from '../testkit';
 import { scriptWith, startNode, stopAllNodes, type TestNode } from './support/cluster-nodes';
@@ -22,8 +23,9 @@ describeNats('three importing nodes, fifty sessions each, on the same streams', 
     spy = await connect({ servers: nats.url });
     spy.subscribe(subjectsOf('a').allStreams, {
       callback: (_error, msg) => {
+        // A NATS message carries a batch of the stream's messages: count the messages.
         const stream = streamOfToken(msg.subject.split('.').pop()!);
-        onTheWire.set(stream, (onTheWire.get(stream) ?? 0) + 1);
+        decodeFrames(msg.data, () => onTheWire.set(stream, (onTheWire.get(stream) ?? 0) + 1));
       },
     });
     await spy.flush();
