@@ -82,7 +82,7 @@ export async function subscribe(patterns: readonly string[], options: SubscribeO
   const onSignal = (): void => finish(0);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const timer = options.duration === undefined ? undefined : setTimeout(() => finish(0), options.duration * 1000);
+  let timer: ReturnType<typeof setTimeout> | undefined;
 
   let code: number;
   let sessionId: string | undefined;
@@ -92,6 +92,8 @@ export async function subscribe(patterns: readonly string[], options: SubscribeO
     await remote.ask(attach);
     const configured = await remote.ask({ op: 'session.configure', patterns });
     if (options.format === 'pretty') process.stderr.write(`subscribed to ${(configured.patterns as string[]).join(' ')}\n`);
+    // The duration counts from the moment the subscription is in place.
+    if (options.duration !== undefined) timer = setTimeout(() => finish(0), options.duration * 1000);
     code = await finished;
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
@@ -104,7 +106,13 @@ export async function subscribe(patterns: readonly string[], options: SubscribeO
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   rate?.stop();
-  if (sessionId !== undefined) await Promise.race([remote.ask({ op: 'session.close' }).catch(() => undefined), remote.closed]);
+  if (sessionId !== undefined) {
+    // Best effort: a server that does not answer soon only keeps the session until its idle timeout.
+    let giveUp: ReturnType<typeof setTimeout> | undefined;
+    const patience = new Promise<void>((resolve) => (giveUp = setTimeout(resolve, 2_000)));
+    await Promise.race([remote.ask({ op: 'session.close' }).catch(() => undefined), remote.closed, patience]);
+    clearTimeout(giveUp);
+  }
   await remote.close();
   await writer?.close();
   await writeOut('');

@@ -43,7 +43,7 @@ describe('tessera run, subscribe and stats', () => {
   });
 
   test('subscribe --duration ends on time; --format pretty prints readable lines', async () => {
-    const { code, stdout } = await runCli(main, ['subscribe', 'synthetic::*', '--duration', '0.5', '--format', 'pretty', '--url', server.url]);
+    const { code, stdout } = await runCli(main, ['subscribe', 'synthetic::*', '--duration', '1', '--format', 'pretty', '--url', server.url]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^\d\d:\d\d:\d\d\.\d{3} {2}synthetic::\S+ {2}#\d+ {2}\{/m);
   });
