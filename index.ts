@@ -28,5 +28,7 @@ export type { Provider, ProviderContext, ProviderFactory, StreamFailure, Subscri
 export { SyntheticProvider, type SyntheticOptions } from './providers/synthetic';
 export { ReplayProvider, RecordingWriter, type ReplayOptions } from './providers/replay';
 export { BinanceProvider, type BinanceOptions, type BinanceStats } from './providers/binance';
+export { Gateway } from './gateway/server';
+export { DEFAULT_GATEWAY_LIMITS, type GatewayLimits, type GatewayOptions } from './gateway/types';
 export * as testkit from './testkit';
 export { ProviderScript, ScriptedProvider, EnvelopeRecorder, waitForEnvelope, waitUntil, isMessage, isNotice } from './testkit';
