@@ -42,7 +42,7 @@ export interface NatsConfigContext {
 }
 
 const name: OptionCheck = (value) => (typeof value === 'string' && NODE_NAME.test(value) ? undefined : 'must be 1-64 characters of a-z 0-9 _ -');
-const url: OptionCheck = (value) => (typeof value === 'string' && /^(nats|tls):\/\/[^\s/]+$/.test(value) ? undefined : 'must be a URL like nats://host:4222');
+const url: OptionCheck = (value) => (typeof value === 'string' && /^nats:\/\/[^\s/]+$/.test(value) ? undefined : 'must be a URL like nats://host:4222');
 
 /** `--nats a,b`: a comma-separated list of server URLs. */
 export function parseServers(text: string): string[] {

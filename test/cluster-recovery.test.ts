@@ -80,6 +80,20 @@ describeNats('importing sessions recover on their own', () => {
     expect(recorder.messages[1]).toMatchObject({ id: 'remote::btc.trade', payload: 'second' });
   });
 
+  test("a crash of the provider on A reaches B's sessions as provider-down, then provider-up", async () => {
+    const script = scriptWith('src', ['btc']);
+    const a = await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory), { faultInjection: true, providerRestart: { initialBackoffMs: 10 } });
+    const b = await startNode(nats.url, IMPORT);
+    const recorder = await watch(b, ['remote::btc.trade']);
+
+    await a.service.crash({ provider: 'src' });
+    await recorder.waitFor((r) => r.notices('provider-up').length === 1, 5_000, 'provider-up');
+    expect(recorder.notices('provider-down')[0].message).toMatch(/^remote provider: .*fault injection/);
+    script.emit('btc.trade', 'after the restart');
+    await recorder.waitFor((r) => r.messages.length === 1, 5_000, 'the stream after the restart');
+    expect(providerNotices(recorder)).toEqual(['provider-down', 'provider-up']);
+  });
+
   test('a crash of the imported provider on B: restarted, resubscribed, the old lease let go', async () => {
     const script = scriptWith('src', ['btc']);
     const a = await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
