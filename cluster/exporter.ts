@@ -113,31 +113,49 @@ export class Exporter {
       this.respond(msg, errorReply(error));
       return;
     }
-    const work: Promise<ControlReply> = request.op === 'interest' ? this.queue.run(() => this.interest(request)) : this.answer(request);
+    const work: Promise<ControlReply> = request.op === 'interest' ? this.interest(request) : this.answer(request);
     work.then(
       (reply) => this.respond(msg, reply),
       (error: unknown) => this.respond(msg, errorReply(error)),
     );
   }
 
+  /**
+   * Changes run one at a time, in arrival order. A lease is renewed the moment a request
+   * arrives, though, and a bare renewal is answered at once: a slow upstream subscribe holding
+   * up the queue must not let other nodes' leases lapse.
+   */
   private async interest(request: ControlRequest & { op: 'interest' }): Promise<InterestReply> {
+    if (this.stopping !== undefined) throw new TesseraError('SHUTTING_DOWN', 'the exporter is stopping');
+    const leaseMs = Math.min(request.leaseMs, this.options.maxLeaseMs);
+    if (request.release !== true) this.leases.renew(request.holder, this.options.clock.now(), leaseMs);
+    const changes = request.release === true || request.set !== undefined || (request.add?.length ?? 0) > 0 || (request.remove?.length ?? 0) > 0;
+    if (!changes) return this.reply(request.holder, []);
+    return this.queue.run(() => this.change(request, leaseMs));
+  }
+
+  private async change(request: ControlRequest & { op: 'interest' }, leaseMs: number): Promise<InterestReply> {
     const { holder } = request;
     const refused: RemoteFailure[] = [];
-    if (this.stopping !== undefined) throw new TesseraError('SHUTTING_DOWN', 'the exporter is stopping');
     if (request.release === true) {
       await this.apply(this.leases.drop(holder));
-    } else {
-      this.leases.renew(holder, this.options.clock.now(), Math.min(request.leaseMs, this.options.maxLeaseMs));
-      const accept = (ids: readonly string[] | undefined): string[] => (ids ?? []).filter((id) => this.accepts(id, refused));
-      let change: UnionChange;
-      if (request.set !== undefined) change = this.leases.set(holder, accept(request.set));
-      else {
-        const removed = this.leases.remove(holder, request.remove ?? []).removed;
-        change = { added: this.leases.add(holder, accept(request.add)).added, removed };
-      }
-      refused.push(...(await this.apply(change)));
+      return this.reply(holder, refused);
     }
-    return { ok: true, instance: this.instance, ...this.leases.describe(holder), failed: refused };
+    // Again: a sweep queued ahead of this request may have ended the lease meanwhile.
+    this.leases.renew(holder, this.options.clock.now(), leaseMs);
+    const accept = (ids: readonly string[] | undefined): string[] => (ids ?? []).filter((id) => this.accepts(id, refused));
+    let change: UnionChange;
+    if (request.set !== undefined) change = this.leases.set(holder, accept(request.set));
+    else {
+      const removed = this.leases.remove(holder, request.remove ?? []).removed;
+      change = { added: this.leases.add(holder, accept(request.add)).added, removed };
+    }
+    refused.push(...(await this.apply(change)));
+    return this.reply(holder, refused);
+  }
+
+  private reply(holder: string, failed: readonly RemoteFailure[]): InterestReply {
+    return { ok: true, instance: this.instance, ...this.leases.describe(holder), failed };
   }
 
   private async apply(change: UnionChange): Promise<RemoteFailure[]> {

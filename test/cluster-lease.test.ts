@@ -54,6 +54,29 @@ describeNats('interest leases', () => {
     expect(script.callsOf('unsubscribe').flatMap((call) => call.ids)).toEqual(['src::btc.trade']);
   });
 
+  test('a slow upstream subscribe does not let other nodes\' leases lapse', async () => {
+    const script: ProviderScript = scriptWith('src', ['btc', 'eth']);
+    const a = await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
+    const importer = { import: [{ node: 'a', provider: 'src', as: 'remote' }] };
+    const [b, c] = await Promise.all([startNode(nats.url, { node: 'b', ...importer }), startNode(nats.url, { node: 'c', ...importer })]);
+    const onB = await b.service.newSession({ idleAfterMs: 0 });
+    await b.service.attachClient(onB);
+    await b.service.configureSession(onB, ['remote::btc.trade']);
+
+    // C's stream stalls upstream for two leases; the exporter's queue of changes is stuck.
+    const release = script.stallNext('subscribe');
+    const onC = await c.service.newSession({ idleAfterMs: 0 });
+    await c.service.attachClient(onC);
+    const stuck = c.service.configureSession(onC, ['remote::eth.trade']).catch((error: unknown) => error);
+    const until = Date.now() + FAST.leaseMs * 2;
+    await waitUntil(() => Date.now() > until, FAST.leaseMs * 3, 'two lease periods');
+    release();
+    await stuck;
+    // B kept renewing meanwhile: its lease and its stream were never let go.
+    expect(a.cluster.exporter!.stats().holders.map((h) => h.holder.split('/')[0])).toContain('b');
+    expect(script.callsOf('unsubscribe').flatMap((call) => call.ids)).not.toContain('src::btc.trade');
+  });
+
   test('an importing node that leaves gracefully gives its lease back at once', async () => {
     const script: ProviderScript = scriptWith('src', ['btc']);
     const a = await startNode(nats.url, { node: 'a', export: ['src'], leaseMs: 60_000 }, (service) => service.addProvider('src', script.factory));
