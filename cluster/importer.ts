@@ -10,7 +10,7 @@ import { ExporterHealth } from './health';
 import { Interest } from './interest';
 import type { NatsLink } from './link';
 import { NamespaceMap } from './namespace-map';
-import { parseEvent, parseHeartbeat, type ExpandReply, type Heartbeat, type RequestReply } from './protocol';
+import { parseEvent, parseHeartbeat, type ExpandReply, type Heartbeat, type RemoteFailure, type RequestReply } from './protocol';
 import { subjectsOf, type Subjects } from './subjects';
 
 export interface ImportOptions {
@@ -188,7 +188,7 @@ export class ImportedProvider implements Provider {
   }
 
   /** Remembers which streams the remote provider says can never exist, for `validate`. */
-  private remember(failures: readonly { id: string; reason: string; invalid?: boolean }[]): void {
+  private remember(failures: readonly RemoteFailure[]): void {
     for (const failure of failures) {
       if (failure.invalid !== true) continue;
       if (this.verdicts.size >= 1_000) this.verdicts.delete(this.verdicts.keys().next().value as string);

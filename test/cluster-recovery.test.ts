@@ -80,6 +80,20 @@ describeNats('importing sessions recover on their own', () => {
     expect(recorder.messages[1]).toMatchObject({ id: 'remote::btc.trade', payload: 'second' });
   });
 
+  test('while the exporter is away new streams are refused; once it is back they start', async () => {
+    const b = await startNode(nats.url, IMPORT);
+    const id = await b.service.newSession({ idleAfterMs: 0 });
+    const recorder = new EnvelopeRecorder((await b.service.attachClient(id)).envelopes);
+    // No exporter yet: refused, saying why, and nothing is left half-done.
+    await expect(b.service.configureSession(id, ['remote::btc.trade'])).rejects.toMatchObject({ code: 'STREAM_START_FAILED', message: expect.stringMatching(/unreachable/) });
+    const script = scriptWith('src', ['btc']);
+    await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
+    await expect(b.service.configureSession(id, ['remote::btc.trade'])).resolves.toEqual(['remote::btc.trade']);
+    script.emit('btc.trade', 'hello');
+    await recorder.waitFor((r) => r.messages.length === 1, 5_000, 'the stream');
+    expect(providerNotices(recorder)).toEqual([]);
+  });
+
   test("a crash of the provider on A reaches B's sessions as provider-down, then provider-up", async () => {
     const script = scriptWith('src', ['btc']);
     const a = await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory), { faultInjection: true, providerRestart: { initialBackoffMs: 10 } });
