@@ -128,9 +128,21 @@ function replyOf(msg: HostMsg): Reply<never> | undefined {
 }
 
 /**
+ * A crashed provider is stopped (contract: "the provider is stopped and restarted"), or the
+ * sockets and timers of its own that it holds outlive it, one set per restart. Best effort: the
+ * actor is gone, so this runs outside it and a failure is only logged.
+ */
+function retire(provider: Provider, ctx: IncarnationContext): void {
+  Promise.resolve()
+    .then(() => provider.stop())
+    .catch((error: unknown) => ctx.logger.warn('stopping a crashed provider failed', { error: toError(error).message }));
+}
+
+/**
  * Spawns the actor that hosts one provider incarnation and serialises every call to it. A throw,
  * a rejection, a `fail` or a timed-out call crashes it: the pending callers get the error, the
- * context is closed (timers cancelled, emits ignored) and `onCrash` tells the manager.
+ * context is closed (timers cancelled, emits ignored), the provider is stopped and `onCrash`
+ * tells the manager.
  */
 export function spawnProviderHost(
   parent: ActorParent,
@@ -148,6 +160,7 @@ export function spawnProviderHost(
       const crashed = new Error(`provider "${ctx.name}" crashed: ${error.message}`, { cause: error });
       if (msg) replyOf(msg)?.reject(error);
       for (const waiting of queued) replyOf(waiting)?.reject(crashed);
+      if (msg?.type !== 'stop') retire(provider, ctx);
       onCrash(error);
       return 'stop';
     },
