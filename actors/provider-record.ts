@@ -121,14 +121,12 @@ export class ProviderRecord {
     try {
       await this.launch();
     } catch (error) {
-      // launch already routed the crash through `crashed` when the host died; a refused start
-      // of a live host counts as a crash too.
-      if (this.host !== null) {
-        const host = this.host;
-        this.host = null;
-        host.stop(toError(error));
-        this.crashed(this.incarnation, toError(error));
-      }
+      // A failed start is one more crash. The host's own report of it comes later and is ignored
+      // as a duplicate; a factory that threw had no host and sends no report at all.
+      const host = this.host;
+      this.host = null;
+      host?.stop(toError(error));
+      this.crashed(this.incarnation, toError(error));
       return;
     }
     this.tracker.restarted();
