@@ -90,6 +90,9 @@ export class IncarnationContext implements ProviderContext {
   }
 
   setTimeout(callback: () => void, ms: number): () => void {
+    // A closed incarnation arms nothing: a late callback of an old instance (a socket closing,
+    // a reconnect loop) would otherwise leave a live timer behind for every restart.
+    if (!this.alive) return () => undefined;
     const handle = this.clock.setTimeout(() => {
       this.timers.delete(handle);
       this.guarded(callback);
