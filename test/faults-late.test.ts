@@ -1,4 +1,5 @@
 import { Identifier } from '../router/identifier';
+import { waitUntil } from '../testkit/wait';
 import { EXACT, downNotices, feedService, managerCaughtUp, providerHosts, runRestart } from './support/faults';
 
 describe('a supervision decision that arrives after its child is gone does no harm', () => {
@@ -70,5 +71,28 @@ describe('a new incarnation never sees an old one (SPEC §8)', () => {
     expect(s.recorder.messages.map((m) => [m.payload, m.seq])).toEqual([['now', 1]]);
     expect(s.recorder.envelopes.filter((e) => e.type === 'notice').map((e) => e.type === 'notice' && e.kind)).toEqual(['provider-down', 'provider-up']);
     expect((await s.service.stats()).providers[0]).toMatchObject({ state: 'running', restarts: 1, msgs: msgs + 1 });
+  });
+
+  it('a subscribe answered late by the old instance does not reach the new one', async () => {
+    const s = await feedService();
+    const release = s.script.stallNext('subscribe');
+    const other = await s.service.newSession();
+    const configure = s.service.configureSession(other, ['feed::b']);
+    await waitUntil(() => s.script.callsOf('subscribe').length === 2, 5000, 'the stalled subscribe');
+    s.script.fail(new Error('crash'));
+    await expect(configure).rejects.toMatchObject({ code: 'STREAM_START_FAILED' });
+    await downNotices(s, 1);
+    await runRestart(s);
+    await s.recorder.waitFor((r) => r.notices('provider-up').length === 1);
+
+    release();
+    await managerCaughtUp(s.service);
+    const stats = await s.service.stats();
+    expect(stats.providers[0]).toMatchObject({ state: 'running', streams: 1 });
+    expect((await s.service.explain('feed::b')).flowing).toEqual([]);
+    expect([...s.script.subscribed]).toEqual(['feed::a']);
+    // The new instance is asked for b only when someone wants it again.
+    await s.service.configureSession(other, ['feed::b']);
+    expect(s.script.callsOf('subscribe').filter((c) => c.incarnation === 2).map((c) => c.ids)).toEqual([['feed::a'], ['feed::b']]);
   });
 });

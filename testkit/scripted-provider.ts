@@ -94,10 +94,13 @@ export class ProviderScript {
     return Promise.reject(fault.error);
   }
 
-  /** Used by ScriptedProvider: splits requested ids into started and refused. */
-  outcome(ids: readonly Identifier[]): SubscribeResult {
+  /**
+   * Used by ScriptedProvider: splits requested ids into started and refused. Only the current
+   * incarnation updates `subscribed`: a late answer of an old one must not show up there.
+   */
+  outcome(ids: readonly Identifier[], from: ScriptedProvider): SubscribeResult {
     const failed = ids.filter((id) => this.refusals.has(id.canonical)).map((id) => ({ id, reason: this.refusals.get(id.canonical)! }));
-    for (const id of ids) if (!this.refusals.has(id.canonical)) this.subscribed.add(id.canonical);
+    if (from === this.current) for (const id of ids) if (!this.refusals.has(id.canonical)) this.subscribed.add(id.canonical);
     return { failed };
   }
 
@@ -122,6 +125,11 @@ export class ScriptedProvider implements Provider {
     readonly incarnation: number,
   ) {}
 
+  /** The script's latest instance; older ones are left over from before a restart. */
+  get isCurrent(): boolean {
+    return this.script.current === this;
+  }
+
   start(ctx: ProviderContext): Promise<void> | void {
     this.context = ctx;
     this.script.subscribed.clear();
@@ -129,16 +137,18 @@ export class ScriptedProvider implements Provider {
   }
 
   stop(): Promise<void> | void {
-    return then(this.script.enter(this.incarnation, 'stop', []), () => this.script.subscribed.clear());
+    return then(this.script.enter(this.incarnation, 'stop', []), () => {
+      if (this.isCurrent) this.script.subscribed.clear();
+    });
   }
 
   subscribe(ids: readonly Identifier[]): SubscribeResult | Promise<SubscribeResult> {
-    return then(this.script.enter(this.incarnation, 'subscribe', ids), () => this.script.outcome(ids));
+    return then(this.script.enter(this.incarnation, 'subscribe', ids), () => this.script.outcome(ids, this));
   }
 
   unsubscribe(ids: readonly Identifier[]): Promise<void> | void {
     return then(this.script.enter(this.incarnation, 'unsubscribe', ids), () => {
-      for (const id of ids) this.script.subscribed.delete(id.canonical);
+      if (this.isCurrent) for (const id of ids) this.script.subscribed.delete(id.canonical);
     });
   }
 
