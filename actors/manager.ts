@@ -187,6 +187,7 @@ export class Manager {
       await record.start();
     } catch (error) {
       if (this.providers.get(name) === record) this.providers.delete(name);
+      if (this.stopping) throw shuttingDown();
       throw new TesseraError('PROVIDER_START_FAILED', `provider "${name}" failed to start: ${toError(error).message}`, { cause: error });
     }
   }

@@ -76,6 +76,9 @@ export class ProviderRecord {
       await this.dispose();
       throw error;
     }
+    // Removed (or the service stopped) meanwhile: `stop` disposes of it; the caller must not
+    // be told it runs.
+    if (this.state === 'stopping') throw new Error(`provider "${this.name}" was removed while starting`);
     this.state = 'running';
     await this.streams.resume();
     this.logger.info('provider started');
