@@ -16,10 +16,15 @@ export interface SubscribeResult {
 }
 
 /**
- * A source of streams. The hosting actor calls these one at a time, never concurrently.
+ * A source of streams. The hosting actor calls these one at a time, never concurrently — with
+ * one exception: after a crash, `stop()` is called (best effort) to release the instance's
+ * sockets and timers even if a call that timed out or was cut short by `ctx.fail` is still
+ * pending inside it.
  *
  * Refuse a stream by listing it in `SubscribeResult.failed`. A throw, a rejected promise or
- * `ctx.fail` is a crash instead: the provider is stopped and restarted under supervision.
+ * `ctx.fail` is a crash instead: the provider is stopped and restarted under supervision (a
+ * fresh instance when a factory was given). Calls that hang past the service's
+ * `providerCallTimeoutMs` count as crashes too (requests only fail with TIMEOUT).
  */
 export interface Provider {
   start(ctx: ProviderContext): void | Promise<void>;
