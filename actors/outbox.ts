@@ -29,6 +29,9 @@ export class Outbox {
   private pendingDrops = 0;
   dropped = 0;
   delivered = 0;
+  /** Router scratch (RouteTarget): the batch being routed, and how many of its messages match. */
+  routeMark = 0;
+  routeHits = 0;
 
   constructor(
     private capacity: number,
@@ -58,7 +61,8 @@ export class Outbox {
     this.latest = null;
     if (policy === 'conflate') {
       this.latest = new Map();
-      for (let pos = this.ring.head; pos < this.ring.tail; pos++) this.latest.set(this.ring.at(pos)!.id, pos);
+      const latest = this.latest;
+      this.ring.forEach((msg, pos) => latest.set(msg.id, pos));
     }
     while (this.ring.size > capacity) this.dropOldest();
   }
@@ -68,6 +72,20 @@ export class Outbox {
     if (this.ring.size >= this.capacity && !this.overflow(msg)) return;
     if (this.latest !== null) this.latest.set(msg.id, this.ring.tail);
     this.ring.push(msg);
+    if (!this.flushRequested && this.hasDemand) this.requestFlush();
+  }
+
+  /**
+   * The hot path for a session that matches a whole router batch: the same as offering each
+   * message in turn, but when all of it fits and no per-message policy applies (conflate), the
+   * batch is held as one shared slot, not copied. `batch` must never change afterwards.
+   */
+  offerAll(batch: readonly MessageEnvelope[]): void {
+    if (this.latest !== null || this.ring.size + batch.length > this.capacity) {
+      for (let i = 0; i < batch.length; i++) this.offer(batch[i]);
+      return;
+    }
+    this.ring.pushAll(batch);
     if (!this.flushRequested && this.hasDemand) this.requestFlush();
   }
 

@@ -7,7 +7,6 @@ import type { MessageEnvelope } from '../common/envelope';
  */
 export class RouterPort {
   private pending: MessageEnvelope[] = [];
-  private spare: MessageEnvelope[] = [];
   private woken = false;
   private wake: (() => void) | null = null;
   /** Messages lost to a router crash: past the bound while it restarted, or in the batch it died on. */
@@ -34,18 +33,15 @@ export class RouterPort {
     }
   }
 
-  /** Takes the batch; the caller must be done with it before the next `take`. */
-  take(): MessageEnvelope[] {
+  /**
+   * Hands the batch over for good: the array is never touched again here, so the router may
+   * give it, unchanged, to every session that wants all of it.
+   */
+  take(): readonly MessageEnvelope[] {
     const batch = this.pending;
-    this.pending = this.spare;
-    this.spare = batch;
+    this.pending = [];
     this.woken = false;
     return batch;
-  }
-
-  /** Called once the batch from `take` has been routed, so its array can be reused. */
-  release(batch: MessageEnvelope[]): void {
-    batch.length = 0;
   }
 
   /** A router incarnation comes up: messages flow to it from now on. */
@@ -67,7 +63,6 @@ export class RouterPort {
   /** The service stops: whatever waits is discarded. */
   close(): void {
     this.disconnect();
-    this.pending.length = 0;
-    this.spare.length = 0;
+    this.pending = [];
   }
 }

@@ -3,11 +3,16 @@ import type { ActorHandle, ActorParent, Reply } from '../actors/nact';
 import { spawnActor } from '../actors/nact';
 import type { Pattern } from './pattern';
 import type { RouterPort } from './port';
-import { RoutingTable } from './table';
+import { RoutingTable, type LookupEntry } from './table';
 
 /** Anything the router delivers to: a session's out-buffer. */
 export interface RouteTarget {
   offer(msg: MessageEnvelope): void;
+  /** The same as `offer` for each message in turn; `batch` is never changed afterwards. */
+  offerAll(batch: readonly MessageEnvelope[]): void;
+  /** Scratch owned by the router: the batch being routed, and how many of its messages match. */
+  routeMark: number;
+  routeHits: number;
 }
 
 export interface RouterCounters {
@@ -38,16 +43,84 @@ interface RouterState {
   readonly totals: RouteTotals;
 }
 
+/** Batches at least this long are handed whole to every target that matches all of them. */
+const SHARE_FROM = 4;
+/** Numbers batches for the scratch fields; global so router incarnations never reuse a mark. */
+let batchMark = 0;
+/** shareWhole: every target took the batch whole; nothing is left to offer one by one. */
+const ALL_WHOLE = -1;
+/** Distinct memo entries of the batch being routed (reused; emptied after each batch). */
+const distinct: LookupEntry<RouteTarget>[] = [];
+
+/**
+ * Hands the batch whole (one shared slot, no copy) to every target that matches all of its
+ * messages. Counting is per distinct identifier, then per target of each, so it costs about
+ * one lookup per message. Returns 0 when no target took it whole, ALL_WHOLE when all did, or
+ * the mark under which the whole takers have `routeHits === batch.length`.
+ */
+function shareWhole(table: RoutingTable<RouteTarget>, batch: readonly MessageEnvelope[]): number {
+  const n = batch.length;
+  const mark = ++batchMark;
+  distinct.length = 0;
+  for (let i = 0; i < n; i++) {
+    const entry = table.entry(batch[i].id);
+    if (entry.batchMark !== mark) {
+      entry.batchMark = mark;
+      entry.batchCount = 1;
+      distinct.push(entry);
+    } else entry.batchCount++;
+  }
+  let touched = 0;
+  for (let e = 0; e < distinct.length; e++) {
+    const { subs, batchCount } = distinct[e];
+    for (let j = 0; j < subs.length; j++) {
+      const target = subs[j];
+      if (target.routeMark !== mark) {
+        target.routeMark = mark;
+        target.routeHits = batchCount;
+        touched++;
+      } else target.routeHits += batchCount;
+    }
+  }
+  // A target that matches every message is among the first message's targets.
+  const first = distinct[0].subs;
+  distinct.length = 0;
+  let whole = 0;
+  for (let j = 0; j < first.length; j++) {
+    if (first[j].routeHits === n) {
+      first[j].offerAll(batch);
+      whole++;
+    }
+  }
+  return whole === 0 ? 0 : whole === touched ? ALL_WHOLE : mark;
+}
+
 function route(port: RouterPort, state: RouterState, batch: readonly MessageEnvelope[]): void {
   const table = state.table;
+  const n = batch.length;
   let matches = 0;
   let i = 0;
   try {
-    for (; i < batch.length; i++) {
-      const msg = batch[i];
-      const targets = table.lookup(msg.id);
-      for (let j = 0; j < targets.length; j++) targets[j].offer(msg);
-      matches += targets.length;
+    const mark = n >= SHARE_FROM ? shareWhole(table, batch) : 0;
+    if (mark === ALL_WHOLE) {
+      // Every message went to every target, and those are the first message's targets.
+      matches = n * table.lookup(batch[0].id).length;
+      i = n;
+    } else if (mark === 0) {
+      for (; i < n; i++) {
+        const msg = batch[i];
+        const targets = table.lookup(msg.id);
+        for (let j = 0; j < targets.length; j++) targets[j].offer(msg);
+        matches += targets.length;
+      }
+    } else {
+      for (; i < n; i++) {
+        const msg = batch[i];
+        const targets = table.lookup(msg.id);
+        // Targets that took the batch whole already have this message.
+        for (let j = 0; j < targets.length; j++) if (targets[j].routeHits !== n || targets[j].routeMark !== mark) targets[j].offer(msg);
+        matches += targets.length;
+      }
     }
   } catch (error) {
     // The router dies on this batch: what it did not route is counted, never replayed.
@@ -62,12 +135,7 @@ function route(port: RouterPort, state: RouterState, batch: readonly MessageEnve
 function handle(port: RouterPort, state: RouterState, msg: RouterMsg): RouterState {
   switch (msg.type) {
     case 'wake': {
-      const batch = port.take();
-      try {
-        route(port, state, batch);
-      } finally {
-        port.release(batch);
-      }
+      route(port, state, port.take());
       return state;
     }
     case 'bind':

@@ -8,8 +8,16 @@ interface Binding<S> {
   readonly subs: Set<S>;
 }
 
+/** What `entry` answers: the subscribers for one identifier text, and scratch for its caller. */
+export interface LookupEntry<S> {
+  readonly subs: readonly S[];
+  /** Scratch for the router's per-batch counting (which batch, how many of its messages). */
+  batchMark: number;
+  batchCount: number;
+}
+
 /** A memoised lookup answer; `counts` says how many of a subscriber's patterns match (≥ 1). */
-interface Entry<S> {
+interface Entry<S> extends LookupEntry<S> {
   readonly id: Identifier | undefined;
   readonly counts: Map<S, number>;
   subs: readonly S[];
@@ -91,7 +99,12 @@ export class RoutingTable<S> {
    */
   lookup(id: string): readonly S[] {
     const entry = this.memo.get(id);
-    return entry !== undefined ? entry.subs : this.firstSight(id);
+    return entry !== undefined ? entry.subs : this.firstSight(id).subs;
+  }
+
+  /** As `lookup`, but the memo entry itself (the same object for the same text while cached). */
+  entry(id: string): LookupEntry<S> {
+    return this.memo.get(id) ?? this.firstSight(id);
   }
 
   /** Uncached answer, for explain and as a reference. */
@@ -109,14 +122,14 @@ export class RoutingTable<S> {
     this.bindings = 0;
   }
 
-  private firstSight(text: string): readonly S[] {
+  private firstSight(text: string): Entry<S> {
     let id: Identifier | undefined;
     try {
       id = parseIdentifier(text);
     } catch (error) {
       if (!isTesseraError(error, 'INVALID_IDENTIFIER')) throw error;
     }
-    const entry: Entry<S> = { id, counts: new Map(), subs: EMPTY };
+    const entry: Entry<S> = { id, counts: new Map(), subs: EMPTY, batchMark: 0, batchCount: 0 };
     if (id !== undefined) {
       const space = this.space(id.namespace);
       this.matching(space, id, (binding) => {
@@ -129,7 +142,7 @@ export class RoutingTable<S> {
     }
     this.memo.set(text, entry);
     if (this.memo.size > this.maxCacheEntries) this.evictOldest();
-    return entry.subs;
+    return entry;
   }
 
   private evictOldest(): void {
