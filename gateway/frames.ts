@@ -36,12 +36,42 @@ function refuseForbidden(key: string, value: unknown): unknown {
 }
 
 /**
- * JSON.parse, refusing forbidden keys at any depth. The reviver costs a call per value, so it
- * only runs when the text could hold such a key (written plainly or behind a `\u` escape).
+ * Deepest nesting of arrays and objects a frame may have. JSON.parse copes with far more, but
+ * the reviver and JSON.stringify (encoding a published payload for delivery) recurse, and a
+ * deep enough value throws RangeError there.
  */
-export function safeJsonParse(text: string): unknown {
+export const MAX_FRAME_DEPTH = 64;
+
+/** True when the text opens more than `limit` arrays/objects at once (brackets in strings do not count). */
+function nestedDeeperThan(text: string, limit: number): boolean {
+  if (text.length <= limit) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** JSON.parse refusing forbidden keys; the caller has bounded the depth. */
+function parseChecked(text: string): unknown {
+  // The reviver costs a call per value, so it only runs when the text could hold such a key
+  // (written plainly or behind a `\u` escape).
   const suspicious = text.includes('__proto__') || text.includes('constructor') || text.includes('prototype') || text.includes('\\u');
   return suspicious ? JSON.parse(text, refuseForbidden) : JSON.parse(text);
+}
+
+/** JSON.parse, refusing forbidden keys at any depth and nesting deeper than MAX_FRAME_DEPTH. */
+export function safeJsonParse(text: string): unknown {
+  if (nestedDeeperThan(text, MAX_FRAME_DEPTH)) throw new FrameError(`JSON nested deeper than ${MAX_FRAME_DEPTH} levels`);
+  return parseChecked(text);
 }
 
 function isObject(value: unknown): value is Fields {
@@ -121,10 +151,11 @@ function readFrame(op: string, f: Fields, ref: Ref | undefined): ClientFrame {
   }
 }
 
-function refOf(value: unknown): Ref | undefined {
-  if (!isObject(value)) return undefined;
+/** The ref of a frame refused for a forbidden key: a plain parse (own properties only, nothing merged) finds it. */
+function refOf(text: string): Ref | undefined {
   try {
-    return readRef(value);
+    const value: unknown = JSON.parse(text);
+    return isObject(value) ? readRef(value) : undefined;
   } catch {
     return undefined;
   }
@@ -136,13 +167,13 @@ function withRef(result: { ok: false; message: string }, ref: Ref | undefined): 
 
 /** Checks one text frame. Never throws: a bad frame is a BAD_REQUEST answer, nothing more. */
 export function parseClientFrame(text: string): ParseResult {
+  if (nestedDeeperThan(text, MAX_FRAME_DEPTH)) return { ok: false, message: `bad frame: JSON nested deeper than ${MAX_FRAME_DEPTH} levels` };
   let value: unknown;
   try {
-    value = safeJsonParse(text);
+    value = parseChecked(text);
   } catch (error) {
     if (!(error instanceof FrameError)) return { ok: false, message: 'bad frame: not valid JSON' };
-    // Valid JSON with a forbidden key: a plain parse (own properties only, nothing merged) finds the ref to echo.
-    return withRef({ ok: false, message: `bad frame: ${error.message}` }, refOf(JSON.parse(text)));
+    return withRef({ ok: false, message: `bad frame: ${error.message}` }, refOf(text));
   }
   if (!isObject(value)) return { ok: false, message: 'bad frame: expected a JSON object' };
   let ref: Ref | undefined;
