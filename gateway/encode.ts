@@ -62,10 +62,10 @@ function messageFields(msg: MessageEnvelope): Record<string, JsonValue> {
 
 /** Several messages in one frame; the items are the same texts single `msg` frames use. */
 export function encodeBatch(messages: readonly MessageEnvelope[]): string {
-  let text = '{"op":"batch","items":[';
-  for (let i = 0; i < messages.length; i++) {
-    if (i > 0) text += ',';
-    text += encodeMessage(messages[i]);
-  }
-  return text + ']}';
+  return batchOf(messages.map(encodeMessage));
+}
+
+/** A `batch` frame of already-encoded `msg` texts. */
+export function batchOf(items: readonly string[]): string {
+  return `{"op":"batch","items":[${items.join(',')}]}`;
 }

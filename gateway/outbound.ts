@@ -1,5 +1,5 @@
 import type { Envelope, MessageEnvelope } from '../common/envelope';
-import { encodeBatch, encodeMessage, encodeNotice } from './encode';
+import { batchOf, encodeMessage, encodeNotice } from './encode';
 
 /** The part of a `ws` socket the queue needs (a fake one in unit tests). */
 export interface SendTarget {
@@ -21,6 +21,8 @@ export interface OutboundOptions {
   readonly lowWaterBytes: number;
   /** Most messages in one `batch` frame. */
   readonly maxBatch: number;
+  /** A message that cannot be encoded (a provider's cyclic payload, say) is skipped and reported here. */
+  readonly onEncodeError?: (error: unknown, msg: MessageEnvelope) => void;
 }
 
 const OPEN = 1;
@@ -30,6 +32,8 @@ const OPEN = 1;
  * synchronous burst are flushed together in a microtask, consecutive messages as one `batch`
  * frame. When the socket's buffer passes the high-water mark the session is paused (it buffers
  * under its own bound and overflow policy) until the send callbacks show the buffer drained.
+ * `inbound` (the socket's reading side) is paused too, so a client that sends without reading
+ * cannot make the server queue answers without bound.
  */
 export class Outbound {
   private pending: (Envelope | string)[] = [];
@@ -40,6 +44,7 @@ export class Outbound {
   constructor(
     private readonly socket: SendTarget,
     private readonly options: OutboundOptions,
+    private readonly inbound?: FlowTarget,
   ) {}
 
   /** An already-encoded frame (an answer or error). */
@@ -86,9 +91,19 @@ export class Outbound {
 
   /** Sends a run of messages (one `msg`, or a `batch`) and returns a fresh, empty run. */
   private sendRun(run: MessageEnvelope[]): MessageEnvelope[] {
-    if (run.length === 1) this.send(encodeMessage(run[0]));
-    else if (run.length > 1) this.send(encodeBatch(run));
-    return run.length === 0 ? run : [];
+    if (run.length === 0) return run;
+    const texts: string[] = [];
+    for (const msg of run) {
+      // This runs in a microtask: a throw here would be an uncaught exception, so skip and report.
+      try {
+        texts.push(encodeMessage(msg));
+      } catch (error) {
+        this.options.onEncodeError?.(error, msg);
+      }
+    }
+    if (texts.length === 1) this.send(texts[0]);
+    else if (texts.length > 1) this.send(batchOf(texts));
+    return [];
   }
 
   private send(text: string): void {
@@ -97,6 +112,7 @@ export class Outbound {
     if (!this.congested && this.socket.bufferedAmount > this.options.highWaterBytes) {
       this.congested = true;
       this.target?.pause();
+      this.inbound?.pause();
     }
   }
 
@@ -105,6 +121,7 @@ export class Outbound {
     if (this.congested && this.socket.bufferedAmount <= this.options.lowWaterBytes) {
       this.congested = false;
       this.target?.resume();
+      this.inbound?.resume();
     }
   };
 }
