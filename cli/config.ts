@@ -71,6 +71,8 @@ function readGateway(raw: unknown, issues: string[], overrides: ConfigOverrides)
     highWaterBytes: f.get('highWaterBytes', positive, d.highWaterBytes),
     lowWaterBytes: f.get('lowWaterBytes', checks.integer(0), d.lowWaterBytes),
     pingIntervalMs: f.get('pingIntervalMs', checks.integer(0), d.pingIntervalMs),
+    maxOpsPerSecond: f.get('maxOpsPerSecond', checks.integer(0), d.maxOpsPerSecond),
+    maxPublishesPerSecond: f.get('maxPublishesPerSecond', checks.integer(0), d.maxPublishesPerSecond),
   };
   if (gateway.lowWaterBytes > gateway.highWaterBytes) f.issue('lowWaterBytes', 'must not be above gateway.highWaterBytes');
   f.done();

@@ -4,10 +4,11 @@ import type { Envelope } from '../common/envelope';
 import { TesseraError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { Client } from '../common/service-types';
-import { encodeAnswer, encodeError, type ServerFrame } from './encode';
+import { encodeAnswer, encodeError, type GatewayErrorCode, type ServerFrame } from './encode';
 import { answerError } from './errors';
 import { parseClientFrame, type ClientFrame, type Ref } from './frames';
 import { Outbound } from './outbound';
+import { TokenBucket, type Now } from './rate';
 import type { Releases } from './releases';
 import type { GatewayLimits, GatewayService } from './types';
 
@@ -16,6 +17,7 @@ export interface ConnectionContext {
   readonly releases: Releases;
   readonly limits: GatewayLimits;
   readonly logger: Logger;
+  readonly now: Now;
 }
 
 /** This socket's hold on a session; replaced, never mutated, except to note a cut-off. */
@@ -42,6 +44,8 @@ export class Connection {
   private alive = true;
   private readonly outbound: Outbound;
   private readonly logger: Logger;
+  private readonly ops: TokenBucket;
+  private readonly publishes: TokenBucket;
 
   constructor(
     private readonly socket: WebSocket,
@@ -49,7 +53,14 @@ export class Connection {
     readonly id: number,
   ) {
     this.logger = ctx.logger.child({ conn: id });
-    this.outbound = new Outbound(socket, { highWaterBytes: ctx.limits.highWaterBytes, lowWaterBytes: ctx.limits.lowWaterBytes, maxBatch: 1000 });
+    const { limits } = ctx;
+    const onEncodeError = (error: unknown, msg: { id: string; seq: number }): void => {
+      this.logger.error('message could not be encoded; skipped', { id: msg.id, seq: msg.seq, error: String(error) });
+    };
+    // The socket is its own inbound flow target: a client that floods without reading stops being read.
+    this.outbound = new Outbound(socket, { highWaterBytes: limits.highWaterBytes, lowWaterBytes: limits.lowWaterBytes, maxBatch: 1000, onEncodeError }, socket);
+    this.ops = new TokenBucket(limits.maxOpsPerSecond, ctx.now);
+    this.publishes = new TokenBucket(limits.maxPublishesPerSecond, ctx.now);
     socket.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     socket.on('close', (code) => this.onClose(code));
     socket.on('pong', () => (this.alive = true));
@@ -58,13 +69,15 @@ export class Connection {
 
   /** The frame-size limit was hit: say so before ws closes the socket with 1009. */
   oversized(): void {
-    this.outbound.pushText(encodeError('BAD_REQUEST', `frame larger than ${this.ctx.limits.maxFrameBytes} bytes; closing`));
+    this.outbound.pushText(encodeError('LIMIT_EXCEEDED', `frame larger than ${this.ctx.limits.maxFrameBytes} bytes (gateway.maxFrameBytes); closing`));
     this.outbound.flush();
   }
 
   /** Sends what is queued and closes (gateway shutdown: 1001). */
   close(code: number, reason: string): void {
     this.outbound.flush();
+    // Reading may be paused for congestion; the peer's close frame still has to be read.
+    this.socket.resume();
     this.socket.close(code, reason);
   }
 
@@ -84,9 +97,21 @@ export class Connection {
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
     const parsed = parseClientFrame(text);
     if (!parsed.ok) return this.sendError('BAD_REQUEST', parsed.message, parsed.ref);
+    // Bad frames are not charged: the limits protect the service, which they never reach.
+    if (!this.admit(parsed.frame.op)) return this.refuseRate(parsed.frame);
     const run = (): Promise<void> => this.handle(parsed.frame).catch((error: unknown) => this.failed(error, parsed.frame.ref));
     if (ORDERED.has(parsed.frame.op)) this.tail = this.tail.then(run);
     else void this.tail.then(run);
+  }
+
+  private admit(op: ClientFrame['op']): boolean {
+    return (op === 'publish' ? this.publishes : this.ops).take();
+  }
+
+  private refuseRate(frame: ClientFrame): void {
+    const limit = frame.op === 'publish' ? 'maxPublishesPerSecond' : 'maxOpsPerSecond';
+    const what = frame.op === 'publish' ? 'publishes' : 'operations';
+    this.sendError('LIMIT_EXCEEDED', `too many ${what} on this connection (gateway.${limit} is ${this.ctx.limits[limit]}); "${frame.op}" was not run`, frame.ref);
   }
 
   private async handle(frame: ClientFrame): Promise<void> {
@@ -201,7 +226,7 @@ export class Connection {
     this.outbound.pushText(encodeAnswer(frame, ref));
   }
 
-  private sendError(code: 'BAD_REQUEST', message: string, ref?: Ref): void {
+  private sendError(code: GatewayErrorCode, message: string, ref?: Ref): void {
     this.outbound.pushText(encodeError(code, message, ref));
   }
 

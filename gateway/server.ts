@@ -2,10 +2,12 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Server as WebSocketServer } from 'ws';
+import { TesseraError } from '../common/errors';
 import { silentLogger, type Logger } from '../common/logger';
 import { TokenCheck } from './auth';
 import { Connection } from './connection';
 import { encodeError } from './encode';
+import { monotonicNow } from './rate';
 import { Releases } from './releases';
 import { GatewaySocket } from './socket';
 import { DEFAULT_GATEWAY_LIMITS, type GatewayLimits, type GatewayOptions } from './types';
@@ -58,6 +60,8 @@ export class Gateway {
 
   /** Listens on `host:port` (default 127.0.0.1:7400) and resolves once bound. */
   static async start(options: GatewayOptions): Promise<Gateway> {
+    // An empty token would let `?token=` through: refuse it rather than run with auth in name only.
+    if (options.token === '') throw new TesseraError('BAD_REQUEST', 'gateway token must not be empty; leave it unset to run without one');
     const limits = limitsFrom(options);
     const logger = (options.logger ?? silentLogger()).child({ cmp: 'gateway' });
     const http = createServer((_request, response) => {
@@ -77,10 +81,10 @@ export class Gateway {
     return gateway;
   }
 
-  /** Where it listens; the real port when started with port 0. */
+  /** Where it listens, as bound: the real port when started with port 0, the address a name resolved to. */
   get address(): { host: string; port: number } {
     const info = this.http.address() as AddressInfo;
-    return { host: this.options.host ?? '127.0.0.1', port: info.port };
+    return { host: info.address, port: info.port };
   }
 
   get url(): string {
@@ -133,7 +137,7 @@ export class Gateway {
       ws.send(encodeError('LIMIT_EXCEEDED', `too many connections (the limit is ${this.limits.maxConnections})`));
       return ws.close(1013, 'too many connections');
     }
-    const connection = new Connection(ws, { service: this.options.service, releases: this.releases, limits: this.limits, logger: this.logger }, this.nextId++);
+    const connection = new Connection(ws, { service: this.options.service, releases: this.releases, limits: this.limits, logger: this.logger, now: this.options.now ?? monotonicNow }, this.nextId++);
     ws.onOversize = () => connection.oversized();
     this.connections.add(connection);
     ws.once('close', () => this.connections.delete(connection));

@@ -1,4 +1,5 @@
 import type { Logger } from '../common/logger';
+import type { Now } from './rate';
 import type { AttachOptions, Client, ExplainResult, ServiceStats, SessionOptions } from '../common/service-types';
 
 /** The part of `DataService` the gateway drives; kept narrow so the gateway depends on no more. */
@@ -13,7 +14,7 @@ export interface GatewayService {
 }
 
 export interface GatewayLimits {
-  /** Largest client frame in bytes; larger ones get BAD_REQUEST and the socket closes with 1009. */
+  /** Largest client frame in bytes; larger ones get LIMIT_EXCEEDED and the socket closes with 1009. */
   readonly maxFrameBytes: number;
   /** Open sockets at once; one more gets LIMIT_EXCEEDED and is closed with 1013. */
   readonly maxConnections: number;
@@ -23,6 +24,13 @@ export interface GatewayLimits {
   readonly lowWaterBytes: number;
   /** Ping every socket this often; one that has not answered the previous ping is cut off. ≤ 0: never. */
   readonly pingIntervalMs: number;
+  /**
+   * Operations per second per socket (every valid frame but `publish`), with bursts of up to a
+   * second's worth; one over gets LIMIT_EXCEEDED and is not run. ≤ 0: no limit.
+   */
+  readonly maxOpsPerSecond: number;
+  /** The same for `publish` frames, counted in a bucket of their own. ≤ 0: no limit. */
+  readonly maxPublishesPerSecond: number;
 }
 
 export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
@@ -31,6 +39,8 @@ export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
   highWaterBytes: 4 * 1_048_576,
   lowWaterBytes: 1_048_576,
   pingIntervalMs: 30_000,
+  maxOpsPerSecond: 100,
+  maxPublishesPerSecond: 10_000,
 };
 
 export interface GatewayOptions extends Partial<GatewayLimits> {
@@ -42,4 +52,6 @@ export interface GatewayOptions extends Partial<GatewayLimits> {
   /** When set, an upgrade without it (Bearer header or `?token=`) gets HTTP 401. */
   readonly token?: string;
   readonly logger?: Logger;
+  /** Time for the rate limits (tests pass their own); default `performance.now`. */
+  readonly now?: Now;
 }

@@ -72,13 +72,13 @@ describe('bad input from one client does not disturb another', () => {
       noisy.send(text);
       expect(await noisy.waitFor((f) => f.op === 'error', { since })).toMatchObject({ code: 'BAD_REQUEST' });
     }
-    // Just under the limit is fine; over it is an error, then close 1009.
+    // Just under the limit is fine; over it is LIMIT_EXCEEDED, then close 1009.
     expect(await noisy.ask({ op: 'explain', pattern: 'synthetic::' + 'a'.repeat(3000) })).toMatchObject({ op: 'error' });
     h.synthetic.pump(10, TICKS);
     sent += 10;
     const since = noisy.frames.length;
     noisy.send(JSON.stringify({ op: 'publish', id: 'local::big', payload: 'x'.repeat(10_000) }));
-    expect(await noisy.waitFor((f) => f.op === 'error', { since })).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('4096') });
+    expect(await noisy.waitFor((f) => f.op === 'error', { since })).toMatchObject({ code: 'LIMIT_EXCEEDED', message: expect.stringContaining('4096') });
     expect((await noisy.closed).code).toBe(1009);
 
     h.synthetic.pump(10, TICKS);
