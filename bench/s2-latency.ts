@@ -1,0 +1,143 @@
+import * as os from 'node:os';
+import type { Envelope } from '../common/envelope';
+import { droppedCount, NAMESPACE, openClient, startBench } from './harness';
+import type { BenchOptions, Row, ScenarioReport } from './report';
+import { Histogram } from './stats';
+
+const STREAMS = 10;
+/** Sessions whose callbacks read the clock (all of them when there are fewer). */
+const SAMPLED = 10;
+
+interface Stamped {
+  /** performance.now() at emit. */
+  readonly t: number;
+}
+
+interface LatencyRun {
+  readonly rate: number;
+  readonly sessions: number;
+  readonly offered: number;
+  readonly achievedRate: number;
+  readonly samples: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+  readonly mean: number;
+  readonly dropped: number;
+  /** Stamped messages that never reached a timed session. */
+  readonly lost: number;
+  readonly timedSessions: number;
+  /** CPU time this process got over the run, per wall second (the pacer polls, so ~1 when the cores are free). */
+  readonly cpuShare: number;
+  readonly loadavg: number;
+}
+
+/**
+ * Open loop: every event-loop turn the pacer emits as many messages as the clock says are due at
+ * `rate`, each stamped with performance.now() in its payload, whether or not earlier ones have
+ * arrived. Each client callback records now − stamp. Only messages emitted after the warm-up count.
+ */
+async function measure(rate: number, sessions: number, timing: { warmupMs: number; durationMs: number }): Promise<LatencyRun> {
+  const { service, provider } = await startBench(STREAMS);
+  try {
+    const histogram = new Histogram();
+    let measureFrom = Infinity;
+    let measureTo = Infinity;
+    let received = 0;
+    const onEnvelope = (envelope: Envelope): void => {
+      if (envelope.type !== 'message') return;
+      const t = (envelope.payload as unknown as Stamped).t;
+      if (t >= measureFrom && t < measureTo) {
+        histogram.recordMs(performance.now() - t);
+        received++;
+      }
+    };
+    // Every session gets every message; the clock is read in SAMPLED of them (evenly spaced, the
+    // last one served included), so a hundred clock reads per message do not become the load.
+    const step = Math.max(1, Math.floor(sessions / SAMPLED));
+    const onCount = (): void => undefined;
+    let timed = 0;
+    for (let i = 0; i < sessions; i++) {
+      const sample = (sessions - 1 - i) % step === 0;
+      if (sample) timed++;
+      await openClient(service, [`${NAMESPACE}::*`], sample ? onEnvelope : onCount);
+    }
+
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    measureFrom = start + timing.warmupMs;
+    measureTo = measureFrom + timing.durationMs;
+    let sent = 0;
+    let offered = 0;
+    await new Promise<void>((resolve) => {
+      const tick = (): void => {
+        const now = performance.now();
+        if (now >= measureTo) return resolve();
+        const due = Math.floor(((now - start) * rate) / 1000) - sent;
+        for (let k = 0; k < due; k++) {
+          const t = performance.now();
+          provider.emit({ t });
+          if (t >= measureFrom) offered++;
+        }
+        sent += due;
+        setImmediate(tick);
+      };
+      tick();
+    });
+    const used = process.cpuUsage(cpu);
+    const cpuShare = (used.user + used.system) / 1000 / (performance.now() - start);
+    // Let what is in flight arrive (bounded), then read the figures.
+    const expected = offered * timed;
+    const deadline = performance.now() + 2000;
+    while (received < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    return {
+      rate,
+      sessions,
+      offered,
+      achievedRate: offered / (timing.durationMs / 1000),
+      samples: histogram.count,
+      p50: histogram.percentileMs(0.5),
+      p99: histogram.percentileMs(0.99),
+      p999: histogram.percentileMs(0.999),
+      max: histogram.max / 1000,
+      mean: histogram.meanMs,
+      dropped: await droppedCount(service),
+      lost: expected - received,
+      timedSessions: timed,
+      cpuShare,
+      loadavg: os.loadavg()[0],
+    };
+  } finally {
+    await service.stop();
+  }
+}
+
+/** Scenario 2: latency from `emit` to the client's callback under an open-loop offered rate. */
+export async function latency(options: BenchOptions): Promise<ScenarioReport> {
+  const timing = options.quick ? { warmupMs: 300, durationMs: 700 } : { warmupMs: 1000, durationMs: 3000 };
+  const rows: Row[] = [];
+  const runs: LatencyRun[] = [];
+  for (const rate of [50_000, 200_000]) {
+    for (const sessions of [1, 100]) {
+      const run = await measure(rate, sessions, timing);
+      runs.push(run);
+      const label = `${rate / 1000}k msgs/s × ${sessions} session${sessions === 1 ? '' : 's'}`;
+      const isTarget = rate === 50_000 && sessions === 100;
+      rows.push({ label: `${label}: p50`, value: run.p50, unit: 'ms' });
+      rows.push({ label: `${label}: p99`, value: run.p99, unit: 'ms', ...(isTarget ? { target: 'p99 <= 1 ms', pass: run.p99 <= 1 && run.lost === 0 } : {}) });
+      rows.push({ label: `${label}: p999`, value: run.p999, unit: 'ms' });
+    }
+  }
+  const notes = runs
+    .filter((run) => run.cpuShare < 0.9)
+    .map((run) => `${run.rate / 1000}k × ${run.sessions}: this process got ${(run.cpuShare * 100).toFixed(0)} % of a core (load ${run.loadavg.toFixed(1)} on ${os.cpus().length} cores); its tails include time the OS gave to other processes`);
+  return {
+    scenario: 2,
+    title: `latency, emit → client callback (open loop, ${STREAMS} streams, every session on ${NAMESPACE}::*, clock read in ${SAMPLED} evenly spaced sessions)`,
+    baseline: 'none (absolute target)',
+    rows,
+    details: { ...timing, runs },
+    notes,
+  };
+}
