@@ -30,5 +30,6 @@ export { ReplayProvider, RecordingWriter, type ReplayOptions } from './providers
 export { BinanceProvider, type BinanceOptions, type BinanceStats } from './providers/binance';
 export { Gateway } from './gateway/server';
 export { DEFAULT_GATEWAY_LIMITS, type GatewayLimits, type GatewayOptions } from './gateway/types';
+export { ClusterNode, readNatsConfig, parseServers, type ClusterNodeOptions, type ClusterStats, type NatsConfig, type ImportConfig } from './cluster';
 export * as testkit from './testkit';
 export { ProviderScript, ScriptedProvider, EnvelopeRecorder, waitForEnvelope, waitUntil, isMessage, isNotice } from './testkit';

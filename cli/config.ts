@@ -4,6 +4,7 @@ import { OVERFLOW_POLICIES, type Limits, type OverflowPolicy } from '../common/s
 import { DEFAULT_GATEWAY_LIMITS, type GatewayLimits } from '../gateway/types';
 import type { ProviderFactory } from '../providers/contract';
 import { checks, providerFactory, ProviderConfigError } from '../providers/registry';
+import { readNatsConfig, type NatsConfig } from '../cluster/config';
 import { Fields } from './fields';
 
 /** The configuration file (README, "Configuration"), checked and with defaults filled in. */
@@ -13,6 +14,8 @@ export interface TesseraConfig {
   readonly publishNamespaces: readonly string[];
   readonly sessions: { readonly idleAfterMs: number; readonly outBuffer: number; readonly overflow: OverflowPolicy };
   readonly limits: Partial<Limits> & { readonly providerCallTimeoutMs?: number };
+  /** Linking with other nodes over NATS; absent when this node runs alone. */
+  readonly nats?: NatsConfig;
 }
 
 export interface ProviderConfig {
@@ -26,6 +29,8 @@ export interface ProviderConfig {
 export interface ConfigOverrides {
   readonly host?: string;
   readonly port?: number;
+  /** `--nats`: server URLs; turns NATS on even without a `nats` section. */
+  readonly nats?: readonly string[];
 }
 
 /** A refused configuration; `issues` holds one `field: problem` line each. */
@@ -137,7 +142,7 @@ export function validateConfig(raw: unknown, source: string, baseDir: string, ov
   if (checks.object(raw)) throw new ConfigError(source, ['the configuration must be a JSON object']);
   const issues: string[] = [];
   const top = new Fields(raw, '', issues);
-  const gateway = readGateway(top.raw('gateway'), issues, overrides);
+  const gateway = readGateway(top.raw('gateway'), issues, { host: overrides.host, port: overrides.port });
   const providers = readProviders(top.has('providers') ? top.raw('providers') : DEFAULT_CONFIG.providers, issues, baseDir);
   const publishNamespaces = top.get<string[]>('publishNamespaces', checks.arrayOf(namespace), [...DEFAULT_CONFIG.publishNamespaces]);
   for (const ns of publishNamespaces) {
@@ -145,9 +150,10 @@ export function validateConfig(raw: unknown, source: string, baseDir: string, ov
   }
   const sessions = readSessions(top.raw('sessions'), issues);
   const limits = readLimits(top.raw('limits'), issues);
+  const nats = readNatsConfig(top.raw('nats'), issues, { providers: providers.map((p) => p.name), publishNamespaces, servers: overrides.nats });
   top.done();
   if (issues.length > 0) throw new ConfigError(source, issues);
-  return { gateway, providers, publishNamespaces, sessions, limits };
+  return { gateway, providers, publishNamespaces, sessions, limits, ...(nats === undefined ? {} : { nats }) };
 }
 
 /** Reads `file` (or the embedded default when absent), then applies the command-line overrides. */

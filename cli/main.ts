@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { OVERFLOW_POLICIES, type OverflowPolicy } from '../common/service-types';
+import { parseServers } from '../cluster/config';
 import { ConfigError } from './config';
 import { run } from './run';
 import { stats } from './stats';
@@ -26,6 +27,14 @@ function positiveNumber(text: string): number {
 }
 
 /** Runs a command and exits with its code; a refused configuration exits 2, other failures 1. */
+function natsServers(text: string): string[] {
+  try {
+    return parseServers(text);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
+}
+
 function exitWith(work: Promise<number>): void {
   work.then(
     (code) => process.exit(code),
@@ -48,7 +57,8 @@ program
   .option('--host <host>', 'interface to bind (overrides gateway.host)')
   .option('-p, --port <port>', 'port to listen on, 0 for any free one (overrides gateway.port)', integer(0, 65535))
   .addOption(new Option('--log-level <level>', 'log level (default: LOG_LEVEL, else info)').choices(LOG_LEVELS))
-  .action((opts: { config?: string; host?: string; port?: number; logLevel?: string }) => exitWith(run(opts)));
+  .option('--nats <servers>', 'join other nodes over NATS: server URL(s), comma-separated (overrides nats.servers)', natsServers)
+  .action((opts: { config?: string; host?: string; port?: number; logLevel?: string; nats?: string[] }) => exitWith(run(opts)));
 
 program
   .command('subscribe')

@@ -1,5 +1,6 @@
 import { createLogger, levelFromEnv, type Logger } from '../common/logger';
 import { DataService } from '../data-service';
+import { ClusterNode } from '../cluster/node';
 import { Gateway } from '../gateway/server';
 import { loadConfig, type TesseraConfig } from './config';
 
@@ -8,6 +9,8 @@ export interface RunOptions {
   readonly host?: string;
   readonly port?: number;
   readonly logLevel?: string;
+  /** NATS server URLs (`--nats`). */
+  readonly nats?: readonly string[];
 }
 
 /** Starts the service from the configuration, adding each provider; undoes it all on failure. */
@@ -35,12 +38,15 @@ async function startService(config: TesseraConfig, logger: Logger): Promise<Data
 export async function run(options: RunOptions): Promise<number> {
   const logger = createLogger({ level: options.logLevel ?? levelFromEnv() });
   const log = logger.child({ cmp: 'runner' });
-  const config = loadConfig(options.config, { host: options.host, port: options.port });
+  const config = loadConfig(options.config, { host: options.host, port: options.port, nats: options.nats });
   const service = await startService(config, logger);
   let gateway: Gateway;
+  let cluster: ClusterNode | undefined;
   try {
+    if (config.nats !== undefined) cluster = await ClusterNode.start({ service, config: config.nats, logger });
     gateway = await Gateway.start({ service, ...config.gateway, logger });
   } catch (error) {
+    await cluster?.stop();
     await service.stop();
     throw error;
   }
@@ -55,6 +61,7 @@ export async function run(options: RunOptions): Promise<number> {
       // The gateway first, so every socket gets its close frame while the service still answers.
       void gateway
         .close()
+        .then(() => cluster?.stop())
         .then(() => service.stop())
         .catch((error: unknown) => log.error('shutdown was not clean', { error: String(error) }))
         .then(() => resolve(code));

@@ -164,3 +164,15 @@ describe('the provider registry', () => {
     expect(factory()).not.toBe(factory());
   });
 });
+
+describe('the nats section', () => {
+  it('is absent when the node runs alone, and --nats turns it on', () => {
+    expect(validateConfig({}, 'test', '/').nats).toBeUndefined();
+    const config = validateConfig({}, 'test', '/', { nats: ['nats://127.0.0.1:4222'] });
+    expect(config.nats?.servers).toEqual(['nats://127.0.0.1:4222']);
+  });
+
+  it('refuses a bad section naming the field', () => {
+    expect(() => validateConfig({ nats: { servers: ['http://x'] } }, 'test', '/')).toThrow(/nats\.servers/);
+  });
+});
