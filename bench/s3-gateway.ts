@@ -17,14 +17,14 @@ const BURST = 1000;
 const WINDOW = 4 * BURST;
 const OUT_BUFFER = 1 << 16;
 
-interface Server {
+export interface Server {
   readonly url: string;
   burst(): void;
   close(): Promise<void>;
 }
 
 /** The service behind the real gateway, driven by the benchmark provider. */
-async function gatewayServer(): Promise<Server> {
+export async function gatewayServer(): Promise<Server> {
   const { service, provider } = await startBench(STREAMS);
   const gateway = await Gateway.start({ service, host: '127.0.0.1', port: 0, pingIntervalMs: 0, logger: silentLogger() });
   return {
@@ -41,7 +41,7 @@ async function gatewayServer(): Promise<Server> {
  * Baseline: a bare `ws` server that answers the three setup frames and then sends every burst
  * of the same messages as one `batch` frame, encoded by the gateway's own encoder, to every client.
  */
-async function bareServer(): Promise<Server> {
+export async function bareServer(): Promise<Server> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   const subscribers: WebSocket[] = [];
@@ -77,7 +77,7 @@ async function bareServer(): Promise<Server> {
 }
 
 /** Received msgs/s summed over `clients` WebSocket clients in a worker thread. */
-async function measure(server: Server, clients: number, timing: { warmupMs: number; durationMs: number }): Promise<number> {
+export async function measure(server: Server, clients: number, timing: { warmupMs: number; durationMs: number }): Promise<number> {
   const worker = new Worker(path.join(__dirname, 'ws-clients.js'));
   const send = (msg: ToClients): void => worker.postMessage(msg);
   let emitted = 0;

@@ -1,78 +1,102 @@
-import type { DataService } from '../data-service';
-import { startBench } from './harness';
+import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
 import { ratio, type BenchOptions, type Row, type ScenarioReport } from './report';
-import { heapAfterGc, median, percentile } from './stats';
-import { scalePatterns } from './s4-scale';
+import { median, percentile } from './stats';
+import type { FromControlNode, ToControlNode } from './control-node';
 
-const STREAMS = 1_000;
+interface Node {
+  readonly child: ChildProcess;
+  readonly ready: Extract<FromControlNode, { type: 'ready' }>;
+  probe(i: number): Promise<Extract<FromControlNode, { type: 'probed' }>>;
+  stop(): Promise<void>;
+}
 
-interface ControlRun {
-  readonly alive: number;
-  readonly newSession: { p50: number; p99: number; max: number };
-  readonly configure: { p50: number; p99: number; max: number };
-  readonly heapMB: number;
+/** A control node (bench/control-node.ts) with `alive` sessions, in its own process. */
+async function startNode(alive: number): Promise<Node> {
+  const child = fork(path.join(__dirname, 'control-node.js'), [String(alive)], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let waiting: { resolve(msg: FromControlNode): void; reject(error: Error): void } | undefined;
+  let gone: Error | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      gone ??= new Error(`control node (${alive} alive) exited with ${signal ?? `code ${code}`}`);
+      waiting?.reject(gone);
+      resolve();
+    }),
+  );
+  child.on('message', (msg: FromControlNode) => {
+    const current = waiting;
+    waiting = undefined;
+    if (msg.type === 'failed') {
+      gone = new Error(`control node (${alive} alive): ${msg.message}`);
+      current?.reject(gone);
+    } else current?.resolve(msg);
+  });
+  const next = (): Promise<FromControlNode> =>
+    new Promise((resolve, reject) => {
+      if (gone) reject(gone);
+      else waiting = { resolve, reject };
+    });
+  const ready = (await next()) as Extract<FromControlNode, { type: 'ready' }>;
+  return {
+    child,
+    ready,
+    probe: (i) => {
+      const answer = next() as Promise<Extract<FromControlNode, { type: 'probed' }>>;
+      child.send({ type: 'probe', i } satisfies ToControlNode);
+      return answer;
+    },
+    stop: async () => {
+      child.send({ type: 'stop' } satisfies ToControlNode);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) child.kill();
+    },
+  };
 }
 
 function summary(samples: readonly number[]): { p50: number; p99: number; max: number } {
   return { p50: median(samples), p99: percentile(samples, 0.99), max: Math.max(...samples) };
 }
 
-/** `alive` sessions like scenario 4's (attached, two exact patterns), then timed control calls. */
-async function measure(alive: number, calls: number): Promise<ControlRun> {
-  const { service } = await startBench(STREAMS);
-  try {
-    await populate(service, alive);
-    const heapMB = heapAfterGc() / 2 ** 20;
-    const created: number[] = [];
-    const configured: number[] = [];
-    // Every probe session takes the pattern set of a live one (so the same work in both runs:
-    // streams already running, ref-counts only), then closes, so the number alive stays put.
-    for (let i = 0; i < calls + 50; i++) {
-      let t = performance.now();
-      const id = await service.newSession({ idleAfterMs: 0 });
-      const createMs = performance.now() - t;
-      t = performance.now();
-      await service.configureSession(id, scalePatterns(i % alive));
-      const configureMs = performance.now() - t;
-      await service.closeSession(id);
-      // The first 50 are warm-up.
-      if (i >= 50) {
-        created.push(createMs);
-        configured.push(configureMs);
-      }
-    }
-    return { alive, newSession: summary(created), configure: summary(configured), heapMB };
-  } finally {
-    await service.stop();
-  }
-}
-
-async function populate(service: DataService, n: number): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    const id = await service.newSession({ idleAfterMs: 0 });
-    (await service.attachClient(id, { outBuffer: 1024 })).envelopes.subscribe(() => undefined);
-    await service.configureSession(id, scalePatterns(i));
-  }
-}
-
-/** Scenario 5: p99 of newSession and configureSession with 10,000 sessions alive, beside 10. */
+/**
+ * Scenario 5: p99 of newSession and configureSession with 10,000 sessions alive, beside the same
+ * with 10. Each side is its own process with its own heap; the probes alternate between them, one
+ * at a time, so a burst of noise from the rest of the machine lands on both sides alike.
+ */
 export async function controlPlane(options: BenchOptions): Promise<ScenarioReport> {
   const calls = options.quick ? 300 : 1000;
   const many = options.quick ? 2_000 : 10_000;
-  // A discarded first run warms the code paths up, so neither measured run pays for the JIT.
-  await measure(10, Math.min(calls, 300));
-  const few = await measure(10, calls);
-  const lots = await measure(many, calls);
-  const rows: Row[] = [];
-  for (const op of ['newSession', 'configure'] as const) {
-    const r = ratio(lots[op].p99, few[op].p99);
-    rows.push({ label: `${op === 'configure' ? 'configureSession' : op} p99, ${many} alive`, value: lots[op].p99, unit: 'ms', baseline: few[op].p99, ratio: r, target: 'ratio <= 2', pass: r <= 2 });
+  const warmup = 100;
+  const [few, lots] = await Promise.all([startNode(10), startNode(many)]);
+  try {
+    const samples = { few: { newSession: [] as number[], configure: [] as number[] }, many: { newSession: [] as number[], configure: [] as number[] } };
+    for (let i = 0; i < warmup + calls; i++) {
+      for (const [node, into] of [
+        [few, samples.few],
+        [lots, samples.many],
+      ] as const) {
+        const probed = await node.probe(i);
+        if (i < warmup) continue;
+        into.newSession.push(probed.newSessionMs);
+        into.configure.push(probed.configureMs);
+      }
+    }
+    const rows: Row[] = [];
+    const details: Record<string, unknown> = { calls, warmup, heapMB: { few: few.ready.heapMB, many: lots.ready.heapMB } };
+    for (const op of ['newSession', 'configure'] as const) {
+      const a = summary(samples.few[op]);
+      const b = summary(samples.many[op]);
+      const r = ratio(b.p99, a.p99);
+      rows.push({ label: `${op === 'configure' ? 'configureSession' : op} p99, ${many} alive`, value: b.p99, unit: 'ms', baseline: a.p99, ratio: r, target: 'ratio <= 2', pass: r <= 2 });
+      details[op] = { few: a, many: b };
+    }
+    return {
+      scenario: 5,
+      title: `control plane: ${calls} newSession + configureSession calls, one at a time, ${many} sessions alive (two processes, probes alternating)`,
+      baseline: 'the same calls with 10 sessions alive',
+      rows,
+      details,
+    };
+  } finally {
+    await Promise.all([few.stop(), lots.stop()]);
   }
-  return {
-    scenario: 5,
-    title: `control plane: ${calls} newSession + configureSession calls, one at a time, ${many} sessions alive`,
-    baseline: 'the same calls with 10 sessions alive',
-    rows,
-    details: { calls, few, many: lots },
-  };
 }

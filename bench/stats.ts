@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /** Small numeric helpers for the benchmarks: medians, percentiles, a latency histogram, heap. */
 
 export function median(values: readonly number[]): number {
@@ -91,4 +93,31 @@ export async function until(predicate: () => boolean, timeoutMs: number, what: s
     if (performance.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
     await nextTurn();
   }
+}
+
+/** CPU time (ms) the whole machine has spent busy, from /proc/stat; undefined where there is none. */
+function machineBusyMs(): number | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    return ((user + nice + system + irq + softirq + steal) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Measures how many cores' worth of CPU other processes used while `work` ran (Linux; NaN
+ * elsewhere), so a figure taken on a shared machine can say so.
+ */
+export async function withOthersLoad<T>(work: () => Promise<T>): Promise<{ result: T; othersCores: number }> {
+  const busy0 = machineBusyMs();
+  const own0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await work();
+  const busy1 = machineBusyMs();
+  const own = process.cpuUsage(own0);
+  const wall = performance.now() - t0;
+  const othersCores = busy0 === undefined || busy1 === undefined ? NaN : Math.max(0, busy1 - busy0 - (own.user + own.system) / 1000) / wall;
+  return { result, othersCores };
 }
