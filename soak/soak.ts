@@ -1,0 +1,99 @@
+import { ActorCensus } from './actor-census';
+import { activeResources, resourceGrowth } from './resources';
+import { TimerCensus } from './timer-census';
+import { runChaos } from './chaos';
+import { Escapes } from './escapes';
+import { gcFunction, settledHeapBytes } from './heap';
+import { until } from './holds';
+import type { SoakOptions } from './options';
+import { DEFAULT_SOAK } from './options';
+import { quietAndCheck, teardown, type AfterChaos, type AfterTeardown } from './phases';
+import { Prng } from './prng';
+import type { SoakReport } from './report';
+import { summarize, type LineageSummary } from './lineages';
+import { judge } from './verdict';
+import type { Tally } from './tally';
+import { startWorld } from './world';
+
+/** Everything a run measured, before it is judged. */
+export interface RunFacts {
+  readonly options: SoakOptions;
+  readonly durationMs: number;
+  readonly chaosMs: number;
+  readonly tally: Tally;
+  readonly lineages: LineageSummary;
+  readonly foreign: number;
+  readonly after: AfterChaos;
+  readonly teardown: AfterTeardown;
+  readonly timersLeft: readonly string[];
+  readonly resourcesLeft: readonly string[];
+  readonly heap: { readonly before: number; readonly after: number };
+  readonly escapes: Escapes;
+}
+
+const LEAK_SETTLE_MS = 5_000;
+
+/**
+ * One chaos soak (see RELIABILITY.md): a real service and gateway under seeded random faults and
+ * client churn for `seconds`, then quiet, checks, teardown, and the invariants judged.
+ */
+export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakReport> {
+  const options: SoakOptions = { ...DEFAULT_SOAK, ...partial };
+  const began = Date.now();
+  const gc = gcFunction();
+  const escapes = new Escapes();
+  const timers = new TimerCensus();
+  const actors = new ActorCensus();
+  escapes.install();
+  try {
+    const heapBefore = await settledHeapBytes(gc);
+    const resourcesBefore = activeResources();
+    timers.install();
+    actors.install();
+    let body: Awaited<ReturnType<typeof runBody>>;
+    let timersLeft: string[] = [];
+    try {
+      body = await runBody(options, actors);
+      timersLeft = await leftovers(() => timers.pending());
+    } finally {
+      timers.uninstall();
+      actors.uninstall();
+    }
+    const resourcesLeft = await leftovers(() => resourceGrowth(resourcesBefore, activeResources()));
+    const heapAfter = await settledHeapBytes(gc);
+    return judge({
+      options,
+      durationMs: Date.now() - began,
+      ...body,
+      timersLeft,
+      resourcesLeft,
+      heap: { before: heapBefore, after: heapAfter },
+      escapes,
+    });
+  } finally {
+    escapes.uninstall();
+  }
+}
+
+/** The part that holds the world; nothing it returns refers back into it, so the heap can be measured after. */
+async function runBody(options: SoakOptions, actors: ActorCensus) {
+  const world = await startWorld(options);
+  const idleActors = actors.liveActors();
+  const prng = new Prng(options.seed);
+  const chaosMs = await runChaos(world, prng, options);
+  const after = await quietAndCheck(world, prng);
+  const down = await teardown(world, actors, idleActors);
+  const foreign = world.clients.reduce((sum, c) => sum + c.foreign, 0);
+  return { chaosMs, tally: world.tally, lineages: summarize(world.audits), foreign, after, teardown: down };
+}
+
+/** Polls `probe` until it finds nothing left, for a few seconds; what is left then. */
+async function leftovers(probe: () => string[]): Promise<string[]> {
+  let left = probe();
+  try {
+    await until(() => ((left = probe()).length === 0 ? true : undefined), LEAK_SETTLE_MS, 'nothing left', 20);
+  } catch {
+    // `left` is the finding.
+  }
+  return left;
+}

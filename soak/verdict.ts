@@ -1,0 +1,107 @@
+import type { InvariantResult, SoakReport } from './report';
+import type { RunFacts } from './soak';
+
+const MB = 1024 * 1024;
+/**
+ * Heap may end a little above where it started (code compiled, module caches warmed, winston
+ * and ws internals); a leak of sessions, envelopes or actors over a soak is far larger.
+ */
+const HEAP_ALLOWANCE_BYTES = 16 * MB;
+
+const mb = (bytes: number): number => Math.round((bytes / MB) * 10) / 10;
+
+/** Turns a run's facts into the report: the five invariants of the brief plus two the soak adds. */
+export function judge(f: RunFacts): SoakReport {
+  const a = f.after;
+  const t = f.teardown;
+  const { all, steady, overWebSocket, bad } = f.lineages;
+  const invariants: InvariantResult[] = [];
+
+  const subs = a.subscriptions;
+  invariants.push({
+    name: '1. provider subscriptions = union of wanted streams',
+    ok: a.running && subs.missing.length + subs.extra.length === 0 && t.leftoverStreams.length === 0,
+    detail: `${subs.wanted} streams wanted after the chaos: ${subs.missing.length} missing, ${subs.extra.length} extra; after closing every session: ${t.leftoverStreams.length} still subscribed${a.running ? '' : '; a provider never came back to running'}`,
+    evidence: [...subs.missing.map((s) => `missing ${s}`), ...subs.extra.map((s) => `extra ${s}`), ...t.leftoverStreams.map((s) => `left after close ${s}`)].slice(0, 10),
+  });
+  invariants.push({
+    name: '2. every seq jump was announced as a drop',
+    ok: bad.length === 0 && f.foreign === 0,
+    detail: `${all.jumps} seq skipped while bound, ${all.announced} announced dropped (${all.unbound} more skipped across reconfigures) over ${all.lineages} lineages (steady clients alone: ${steady.messages} messages, ${steady.jumps} skipped, ${steady.announced} announced, ${steady.unbound} across reconfigures); ${bad.length} lineages short; ${all.regressions} seq regressions; ${f.foreign} misrouted`,
+    evidence: bad.flatMap((x) => x.events.slice(0, 3).map((e) => `${e.client} ${e.id}: ${e.from} -> ${e.to} (jumps ${e.jumps}, announced ${e.announced})`)).slice(0, 10),
+  });
+  invariants.push({
+    name: '2b. every attached client flows after the chaos',
+    ok: a.flow.stalled.length === 0,
+    detail: `${a.flow.checked} (client, stream) pairs checked, ${a.flow.stalled.length} silent`,
+    evidence: a.flow.stalled.slice(0, 10),
+  });
+  const leaks: string[] = [];
+  if (t.actorsAfterClose !== t.idleActors) leaks.push(`actors after closing every session: ${t.actorsAfterClose}, at start ${t.idleActors}`);
+  if (t.actorsAfterStop !== 0 || t.systemsAfterStop !== 0) leaks.push(`after stop: ${t.actorsAfterStop} actors, ${t.systemsAfterStop} actor systems`);
+  if (t.socketsOpen !== 0 || t.gatewayConnections !== 0) leaks.push(`sockets open: ${t.socketsOpen} client, ${t.gatewayConnections} gateway`);
+  leaks.push(...f.timersLeft.map((s) => `timer armed at ${s}`));
+  leaks.push(...f.resourcesLeft.map((s) => `active resource ${s}`));
+  invariants.push({
+    name: '3. no leaked actors, timers or sockets after stop',
+    ok: leaks.length === 0,
+    detail: `actors ${t.idleActors} idle / ${t.actorsAfterClose} after closing sessions / ${t.actorsAfterStop} after stop; timers left ${f.timersLeft.length}; new active resources ${f.resourcesLeft.length}; sockets open ${t.socketsOpen + t.gatewayConnections}`,
+    evidence: leaks.slice(0, 10),
+  });
+  const growth = f.heap.after - f.heap.before;
+  invariants.push({
+    name: '4. heap back near baseline after gc',
+    ok: growth <= HEAP_ALLOWANCE_BYTES,
+    detail: `${mb(f.heap.before)} MB before, ${mb(f.heap.after)} MB after (${growth >= 0 ? '+' : ''}${mb(growth)} MB; allowance ${mb(HEAP_ALLOWANCE_BYTES)} MB)`,
+  });
+  invariants.push({
+    name: '5. no unhandled rejections or uncaught exceptions',
+    ok: f.escapes.rejections + f.escapes.exceptions === 0,
+    detail: `${f.escapes.rejections} unhandled rejections, ${f.escapes.exceptions} uncaught exceptions`,
+    evidence: f.escapes.seen.slice(0, 5).map((s) => s.split('\n').slice(0, 3).join(' | ')),
+  });
+  invariants.push({
+    name: '6. every operation answered, with a documented code',
+    ok: f.tally.unexpected.length === 0,
+    detail: `${f.tally.total} operations, ${f.tally.unexpected.length} hung or failed with an undocumented error`,
+    evidence: f.tally.unexpected.slice(0, 10),
+  });
+
+  const byKind: Record<string, { ok: number; failed: Record<string, number> }> = {};
+  for (const [kind, { ok, failed }] of f.tally.ops) byKind[kind] = { ok, failed: Object.fromEntries(failed) };
+  for (const [code, n] of f.tally.strays) (byKind['ws.publish (error frames)'] ??= { ok: 0, failed: {} }).failed[code] = n;
+  const faults = Object.fromEntries(f.tally.faults);
+  const providerRestarts = Object.fromEntries(a.stats.providers.map((p) => [p.name, p.restarts]));
+  return {
+    ok: invariants.every((i) => i.ok),
+    seed: f.options.seed,
+    command: `npm run soak -- --seconds ${f.options.seconds} --seed ${f.options.seed}`,
+    durationMs: f.durationMs,
+    chaosMs: f.chaosMs,
+    operations: { total: f.tally.total, samples: Object.fromEntries(f.tally.samples), byKind },
+    faultsInjected: { total: Object.values(faults).reduce((n, x) => n + x, 0), byKind: faults },
+    effects: { providerRestarts, routerRestarts: a.stats.router.restarts, routerDropped: a.stats.router.dropped },
+    messages: {
+      emittedByProviders: a.stats.providers.reduce((n, p) => n + p.msgs, 0),
+      delivered: all.messages,
+      jumps: all.jumps,
+      skippedAcrossReconfigures: all.unbound,
+      dropsAnnounced: all.announced,
+      lineages: all.lineages,
+      overWebSocket: { delivered: overWebSocket.messages, dropsAnnounced: overWebSocket.announced },
+    },
+    leaksFound: leaks.length,
+    heap: { baselineMB: mb(f.heap.before), afterMB: mb(f.heap.after), allowanceMB: mb(HEAP_ALLOWANCE_BYTES) },
+    invariants,
+    trails: bad.slice(0, 3).map((x) => {
+      const trail = x.trail;
+      const from = Number(trail[0]?.split(' ')[0] ?? 0);
+      const to = Number(trail[trail.length - 1]?.split(' ')[0] ?? 0);
+      const faults = f.tally.timeline.filter((l) => {
+        const at = Number(l.split(' ')[0]);
+        return at >= from && at <= to;
+      });
+      return { lineage: x.lineage, trail, faults };
+    }),
+  };
+}
