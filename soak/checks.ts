@@ -28,7 +28,7 @@ export async function subscriptionDiff(world: World): Promise<SubscriptionDiff> 
     if (pattern.startsWith(`${PUBLISH_NS}::`)) continue;
     for (const id of (await world.service.explain(pattern)).streams) wanted.add(id);
   }
-  const actual = new Set([...(world.synthetic()?.subscribed ?? []), ...world.script.live]);
+  const actual = new Set([...(world.synthetic()?.subscribed ?? []), ...world.script.subscribed]);
   return {
     wanted: wanted.size,
     missing: [...wanted].filter((id) => !actual.has(id)).sort(),

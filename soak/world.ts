@@ -55,7 +55,7 @@ export async function startWorld(options: SoakOptions): Promise<World> {
   let gateway: Gateway | undefined;
   try {
     await service.addProvider('synthetic', () => (synthetic = new SyntheticProvider({ seed: options.seed, defaultRate: 20, tickMs: 20 })));
-    await service.addProvider(SCRIPT, script.soakFactory);
+    await service.addProvider(SCRIPT, script.factory);
     gateway = await Gateway.start({ service, host: '127.0.0.1', port: 0, pingIntervalMs: 1_000, highWaterBytes: 256 * 1024, lowWaterBytes: 64 * 1024, logger });
   } catch (error) {
     await service.stop();
