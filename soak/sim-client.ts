@@ -58,11 +58,6 @@ export abstract class SimClient {
     return this.state !== 'idle' && (!this.steady || this.uncertain || this.patterns.length === 0);
   }
 
-  /** Canonical patterns the session has, as last confirmed. */
-  get confirmed(): readonly string[] {
-    return this.patterns.map((p) => p.canonical);
-  }
-
   /** A brand-new session: nothing carries over from the previous one. */
   protected beginSession(sessionId: string): void {
     this.sessionId = sessionId;
