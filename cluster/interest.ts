@@ -41,7 +41,7 @@ export class Interest {
   /** Takes interest in `ids`; resolves with the ones refused and why. */
   async add(ids: readonly string[]): Promise<Map<string, string>> {
     const refused = new Map<string, string>();
-    if (!this.health.synced && !(await this.sync())) {
+    if (!this.health.synced && !(await this.syncAfterNow())) {
       for (const id of ids) refused.set(id, `exporter "${this.options.exporter}" is unreachable over NATS`);
       return refused;
     }
@@ -92,6 +92,18 @@ export class Interest {
   sync(): Promise<boolean> {
     this.syncing ??= this.resync().finally(() => (this.syncing = undefined));
     return this.syncing;
+  }
+
+  /**
+   * A sync already under way may have been sent before the exporter came back (a renewal, a
+   * heartbeat), so its failure may be stale: ask again, unless we ourselves waited out half a
+   * request timeout on it (that bounds add to 2.5 request timeouts).
+   */
+  private async syncAfterNow(): Promise<boolean> {
+    const joined = this.syncing !== undefined;
+    const since = this.ctx.clock.now();
+    if (await this.sync()) return true;
+    return joined && this.ctx.clock.now() - since < this.options.requestTimeoutMs / 2 && this.sync();
   }
 
   /** Gives the lease back (graceful stop), so the exporter need not wait for it to expire. */

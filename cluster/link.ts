@@ -85,6 +85,11 @@ export class NatsLink {
     return parseReply<R>(reply.data);
   }
 
+  /** Resolves once the server has processed everything sent so far (subscriptions included). */
+  flush(): Promise<void> {
+    return this.nc.flush();
+  }
+
   /** Sends what is buffered, then closes. Safe to call twice. */
   close(): Promise<void> {
     this.closing ??= this.nc

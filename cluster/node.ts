@@ -67,6 +67,9 @@ export class ClusterNode {
         await service.addProvider(entry.as, () => new ImportedProvider(importOptions));
         imports.push(entry.as);
       }
+      // Started means reachable: without this, a request sent right after start can reach the
+      // server before the exporter's control subscription and get "no responders".
+      await link.flush();
     } catch (error) {
       await new ClusterNode(service, config, link, exporter, imports, logger).stop();
       throw error;

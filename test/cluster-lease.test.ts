@@ -1,5 +1,5 @@
 import { waitUntil, type ProviderScript } from '../testkit';
-import { FAST, killAllChildren, scriptWith, startChildNode, startNode, stopAllNodes } from './support/cluster-nodes';
+import { compileChild, FAST, killAllChildren, scriptWith, startChildNode, startNode, stopAllNodes } from './support/cluster-nodes';
 import { NATS_MISSING, NatsServer, natsServerBinary } from './support/nats-server';
 
 const describeNats = natsServerBinary() === undefined ? describe.skip : describe;
@@ -11,6 +11,8 @@ describeNats('interest leases', () => {
   beforeAll(async () => {
     nats = await NatsServer.start();
   });
+  // The child node's compile can take most of a loaded machine's 30 s test timeout.
+  beforeAll(() => compileChild(), 180_000);
   afterAll(async () => {
     await killAllChildren();
     await nats?.stop();

@@ -2,13 +2,18 @@ import type { MessageEnvelope } from '../common/envelope';
 import { readNatsConfig, parseServers } from '../cluster/config';
 import { decodeFrames, encodeFrames, type Frame } from '../cluster/frame';
 import { ExporterHealth } from '../cluster/health';
+import { Interest } from '../cluster/interest';
+import type { NatsLink } from '../cluster/link';
 import { Leases } from '../cluster/leases';
 import { NamespaceMap } from '../cluster/namespace-map';
-import { parseControlRequest, parseReply, encodeJson } from '../cluster/protocol';
+import { parseControlRequest, parseReply, encodeJson, type ControlRequest } from '../cluster/protocol';
 import { StreamSet, digestOf } from '../cluster/stream-set';
 import { streamOfToken, subjectsOf } from '../cluster/subjects';
 import { parseIdentifier } from '../router/identifier';
 import { parsePattern } from '../router/pattern';
+import { systemClock } from '../common/clock';
+import { TesseraError } from '../common/errors';
+import { silentLogger } from '../common/logger';
 
 describe('stream subjects', () => {
   test('any canonical identifier becomes one safe subject token, and back', () => {
@@ -190,5 +195,28 @@ describe('the nats configuration section', () => {
   test('--nats takes a comma-separated list', () => {
     expect(parseServers('nats://a:4222, nats://b:4222')).toEqual(['nats://a:4222', 'nats://b:4222']);
     expect(() => parseServers('a:4222')).toThrow(/--nats/);
+  });
+});
+
+describe('interest', () => {
+  test('an add that joins a sync sent before the exporter came back asks again', async () => {
+    // The first request (a renewal's resync) is held; it fails as it would have when sent.
+    let failFirst: (error: Error) => void = () => undefined;
+    const sent: ControlRequest[] = [];
+    const request = (_subject: string, body: ControlRequest): Promise<unknown> => {
+      sent.push(body);
+      if (sent.length === 1) return new Promise((_resolve, reject) => (failFirst = reject));
+      const held = body.op === 'interest' ? (body.set ?? body.add ?? []) : [];
+      return Promise.resolve({ ok: true, instance: 'i1', count: held.length, digest: digestOf(held), failed: [] });
+    };
+    const link = { connected: true, request } as unknown as NatsLink;
+    const health = new ExporterHealth(true, 3_000, { down: () => undefined, up: () => undefined });
+    const interest = new Interest(link, 'tessera.a.ctl', 'b/remote/1', { exporter: 'a', leaseMs: 900, requestTimeoutMs: 2_000 }, health, { clock: systemClock, logger: silentLogger() }, { failed: () => undefined, restored: () => undefined });
+
+    interest.renew();
+    const added = interest.add(['src::btc.trade']);
+    failFirst(new TesseraError('TIMEOUT', 'no answer on tessera.a.ctl: 503'));
+    expect(await added).toEqual(new Map());
+    expect(sent.map((r) => (r.op === 'interest' ? Object.keys(r).filter((k) => k === 'set' || k === 'add') : []))).toEqual([['set'], ['set'], ['add']]);
   });
 });

@@ -1,6 +1,6 @@
 import type { Envelope } from '../common/envelope';
 import { EnvelopeRecorder, waitUntil, type ProviderScript } from '../testkit';
-import { FAST, killAllChildren, scriptWith, startChildNode, startNode, stopAllNodes, type TestNode } from './support/cluster-nodes';
+import { compileChild, FAST, killAllChildren, scriptWith, startChildNode, startNode, stopAllNodes, type TestNode } from './support/cluster-nodes';
 import { NATS_MISSING, NatsServer, natsServerBinary } from './support/nats-server';
 
 const describeNats = natsServerBinary() === undefined ? describe.skip : describe;
@@ -26,6 +26,8 @@ describeNats('importing sessions recover on their own', () => {
   beforeAll(async () => {
     nats = await NatsServer.start();
   });
+  // The child node's compile can take most of a loaded machine's 30 s test timeout.
+  beforeAll(() => compileChild(), 180_000);
   afterAll(async () => {
     await killAllChildren();
     await nats?.stop();

@@ -67,8 +67,12 @@ export function scriptWith(namespace: string, symbols: readonly string[]): Provi
 const ROOT = resolve(__dirname, '..', '..');
 let compiled: Promise<string> | undefined;
 
-/** Compiles cluster-child.ts (and what it imports) once per test process, into a private folder. */
-function compileChild(): Promise<string> {
+/**
+ * Compiles cluster-child.ts (and what it imports) once per test process, into a private folder.
+ * Takes seconds, and far more on a loaded machine: call it from `beforeAll` with a long timeout
+ * so a test's own time is spent on what it tests.
+ */
+export function compileChild(): Promise<string> {
   compiled ??= new Promise((done, reject) => {
     const outDir = mkdtempSync(join(tmpdir(), 'tessera-cluster-child-'));
     const args = [require.resolve('typescript/bin/tsc'), join(ROOT, 'test', 'support', 'cluster-child.ts'), '--outDir', outDir, '--rootDir', ROOT];
