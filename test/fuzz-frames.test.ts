@@ -12,7 +12,8 @@ import { startHarness, type Harness } from './support/gateway-harness';
 /** Runs per property; `FUZZ_RUNS=100000 npx jest test/fuzz-` for a long hunt. */
 const NUM_RUNS = Number(process.env.FUZZ_RUNS ?? 400);
 
-const json = fc.jsonValue({ maxDepth: 4 });
+/** JSON values without the keys the gateway refuses anywhere (tested on their own below). */
+const json = fc.jsonValue({ maxDepth: 4 }).filter((value) => !/"(__proto__|constructor|prototype)":/.test(JSON.stringify(value)));
 const ref = fc.oneof(fc.string({ maxLength: 8 }), fc.integer());
 const text = fc.oneof(
   fc.string({ unit: fc.constantFrom('a', '\0', '\u200b', '\u{1F680}', ':', '.', '[', '*'), maxLength: 12 }),
