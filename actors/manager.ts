@@ -47,6 +47,8 @@ export class Manager {
   private readonly logger: Logger;
   private readonly providerGroup: ActorHandle<never>;
   private readonly published = new Map<string, StreamCounter>();
+  /** seq counters per provider namespace: a provider removed and added again carries on. */
+  private readonly seqCounters = new Map<string, Map<string, StreamCounter>>();
   private router: ActorHandle<RouterMsg> | null = null;
   private routerIncarnation = 0;
   private readonly routeTotals = { routed: 0, matches: 0 };
@@ -179,6 +181,7 @@ export class Manager {
       policy: this.config.providerRestart,
       callTimeoutMs: this.config.callTimeoutMs,
       nextIncarnation: () => ++this.incarnations,
+      seqCounters: this.seqCounters.get(name) ?? this.seqCounters.set(name, new Map()).get(name)!,
       toManager: (msg) => this.self.send(msg),
       notifyBound: (namespace, notice) => this.sessions.notifyNamespace(namespace, notice),
     });

@@ -10,7 +10,7 @@ import type { Pattern } from '../router/pattern';
 import type { RouterPort } from '../router/port';
 import type { ManagerMsg } from './manager-protocol';
 import type { ActorHandle, ActorParent, Reply } from './nact';
-import type { ProviderCounters } from './provider-context';
+import type { ProviderCounters, StreamCounter } from './provider-context';
 import { IncarnationContext } from './provider-context';
 import type { HostMsg, PlanOutcome } from './provider-host';
 import { spawnProviderHost } from './provider-host';
@@ -27,6 +27,8 @@ export interface ProviderEnv {
   readonly callTimeoutMs: number;
   /** Incarnation numbers are unique across the service, so a late event never hits a newer record. */
   readonly nextIncarnation: () => number;
+  /** Per-stream seq counters of this namespace, kept for the service's life (SPEC §4). */
+  readonly seqCounters: Map<string, StreamCounter>;
   /** Sends a manager message (events come back through the manager's mailbox). */
   readonly toManager: (msg: ManagerMsg) => void;
   /** Delivers a notice to every session bound to the namespace. */
@@ -43,7 +45,7 @@ export class ProviderRecord {
   state: ProviderState = 'starting';
   incarnation = 0;
   readonly streams: StreamRefs;
-  readonly counters: ProviderCounters = { msgs: 0, invalidEmits: 0, counters: new Map() };
+  readonly counters: ProviderCounters;
   private readonly tracker: RestartTracker;
   private readonly logger: Logger;
   private host: Host | null = null;
@@ -55,6 +57,7 @@ export class ProviderRecord {
     private readonly source: Provider | ProviderFactory,
     private readonly env: ProviderEnv,
   ) {
+    this.counters = { msgs: 0, invalidEmits: 0, counters: env.seqCounters };
     this.logger = env.logger.child({ cmp: 'provider', provider: name });
     this.tracker = new RestartTracker(env.policy);
     this.streams = new StreamRefs(

@@ -230,3 +230,22 @@ describe('explain, stats, crash and stop', () => {
     expect(isNotice('session-closed')(recorder.envelopes[0])).toBe(true);
   });
 });
+
+describe('seq over the service life', () => {
+  it('carries on when a provider is removed and added again under the same name', async () => {
+    const service = await startService();
+    const script = new ProviderScript();
+    await service.addProvider('feed', script.factory);
+    const session = await service.newSession();
+    const recorder = new EnvelopeRecorder((await service.attachClient(session)).envelopes);
+    await service.configureSession(session, ['feed::a.trade']);
+    script.emit('a.trade', 1);
+    await recorder.waitFor((r) => r.messages.length === 1);
+    await service.removeProvider('feed');
+    await service.addProvider('feed', script.factory);
+    await service.configureSession(session, ['feed::a.trade']);
+    script.emit('a.trade', 2);
+    await recorder.waitFor((r) => r.messages.length === 2);
+    expect(recorder.messages.map((m) => m.seq)).toEqual([1, 2]);
+  });
+});
