@@ -3,6 +3,7 @@ import { ERROR_CODES } from '../common/errors';
 import { OVERFLOW_POLICIES } from '../common/service-types';
 import { MAX_FRAME_DEPTH, parseClientFrame, type ClientFrame, type ParseResult } from '../gateway/frames';
 import { startHarness, type Harness } from './support/gateway-harness';
+import { guardPrototypes } from './support/prototype-guard';
 
 // The frame parser on hostile text: anything at all, valid frames with one field swapped for a
 // value of any type, forbidden keys spliced into every object of a frame, deep nesting. It
@@ -118,20 +119,7 @@ const POISON = [
   '"__pro\\u0074o__":[{"polluted":1}]',
 ];
 
-/** Own property names and values of the built-in prototypes, to show the fuzzing changed none. */
-function prototypeSnapshot(): Map<string, unknown> {
-  const out = new Map<string, unknown>();
-  for (const [name, proto] of Object.entries({ Object: Object.prototype, Array: Array.prototype, Function: Function.prototype })) {
-    for (const key of Reflect.ownKeys(proto)) out.set(`${name}.${String(key)}`, Object.getOwnPropertyDescriptor(proto, key)?.value);
-  }
-  return out;
-}
-
-const before = prototypeSnapshot();
-afterAll(() => {
-  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-  expect(prototypeSnapshot()).toEqual(before);
-});
+guardPrototypes();
 
 describe('parseClientFrame never throws', () => {
   test.each([

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { isTesseraError, type ErrorCode } from '../common/errors';
 import { codePointLength, Identifier, MAX_LENGTH, parseIdentifier } from '../router/identifier';
 import { parsePattern } from '../router/pattern';
+import { guardPrototypes } from './support/prototype-guard';
 
 // Hostile input for the identifier and pattern parsers: random text over the grammar's own
 // characters mixed with NUL, zero-width characters, emoji, lone surrogates and line separators;
@@ -61,20 +62,7 @@ function checkIdentifier(id: Identifier): void {
   expect(exact.matches(id)).toBe(true);
 }
 
-/** Own property names and values of the built-in prototypes, to show the fuzzing changed none. */
-function prototypeSnapshot(): Map<string, unknown> {
-  const out = new Map<string, unknown>();
-  for (const [name, proto] of Object.entries({ Object: Object.prototype, Array: Array.prototype, Function: Function.prototype, String: String.prototype })) {
-    for (const key of Reflect.ownKeys(proto)) out.set(`${name}.${String(key)}`, Object.getOwnPropertyDescriptor(proto, key)?.value);
-  }
-  return out;
-}
-
-const before = prototypeSnapshot();
-afterAll(() => {
-  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-  expect(prototypeSnapshot()).toEqual(before);
-});
+guardPrototypes();
 
 describe('parseIdentifier on hostile input', () => {
   test.each([
