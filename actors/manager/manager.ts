@@ -4,6 +4,7 @@ import { settleWithin } from '../../common/deadline';
 import { TesseraError, toError } from '../../common/errors';
 import type { JsonValue, Payload } from '../../common/json';
 import type { Logger } from '../../common/logger';
+import { assertFinitePayload, messageBytes } from '../../common/payload-size';
 import type { ExplainResult, Limits, OverflowPolicy, RestartPolicy, ServiceStats } from '../../common/service-types';
 import type { Provider, ProviderFactory } from '../../providers/contract';
 import { parseIdentifier } from '../../router/identifier';
@@ -221,11 +222,13 @@ export class Manager {
     const session = this.sessions.get(sessionId);
     if (session.attachment !== attachment) throw new TesseraError('CLIENT_NOT_ATTACHED', `this client is no longer attached to session ${sessionId}`);
     const id = parseIdentifier(text);
+    assertFinitePayload(payload, 'payload');
+    const size = messageBytes(payload);
     if (this.providers.has(id.namespace)) throw new TesseraError('FORBIDDEN_NAMESPACE', `"${id.namespace}" belongs to a provider; clients cannot publish into it`);
     if (!this.config.publishNamespaces.has(id.namespace)) throw new TesseraError('UNKNOWN_NAMESPACE', `"${id.namespace}" is not a publish namespace`);
     let counter = this.published.get(id.canonical);
     if (counter === undefined) this.published.set(id.canonical, (counter = { id: id.canonical, seq: 0 }));
-    const msg: MessageEnvelope = { type: 'message', id: counter.id, seq: ++counter.seq, ts: this.config.clock.now(), eventTs: undefined, payload };
+    const msg: MessageEnvelope = { type: 'message', id: counter.id, seq: ++counter.seq, ts: this.config.clock.now(), eventTs: undefined, payload, size };
     this.port.push(msg);
   }
 

@@ -3,6 +3,7 @@ import type { MessageEnvelope } from '../../common/envelope';
 import { TesseraError, toError } from '../../common/errors';
 import type { Payload } from '../../common/json';
 import type { Logger } from '../../common/logger';
+import { messageBytes } from '../../common/payload-size';
 import type { ProviderContext } from '../../providers/contract';
 import { Identifier, parseIdentifier } from '../../router/identifier';
 import type { RouterPort } from '../../router/port';
@@ -55,7 +56,7 @@ export class IncarnationContext implements ProviderContext {
     if (!this.alive) return;
     const stream = this.streams.get(id) ?? this.resolve(id);
     if (stream === undefined) return;
-    const msg: MessageEnvelope = { type: 'message', id: stream.id, seq: ++stream.seq, ts: this.clock.now(), eventTs, payload };
+    const msg: MessageEnvelope = { type: 'message', id: stream.id, seq: ++stream.seq, ts: this.clock.now(), eventTs, payload, size: messageBytes(payload) };
     this.counters.msgs++;
     this.port.push(msg);
   }
@@ -66,7 +67,7 @@ export class IncarnationContext implements ProviderContext {
     if (stream === undefined) return;
     if (seq > stream.seq) stream.seq = seq;
     this.counters.msgs++;
-    this.port.push({ type: 'message', id: stream.id, seq, ts, eventTs, payload });
+    this.port.push({ type: 'message', id: stream.id, seq, ts, eventTs, payload, size: messageBytes(payload) });
   }
 
   streamDown(id: Identifier, reason: string): void {

@@ -157,10 +157,12 @@ export class ProviderRecord {
     const host = this.host;
     this.host = null;
     if (host === null) return;
+    // A host that already crashed (a failed start, say) stopped its provider itself: nothing to report.
+    const gone = this.gone();
     try {
-      await host.ask<void>((reply) => ({ type: 'stop', reply }), this.env.callTimeoutMs * 2, () => this.timeout('stop'), () => this.gone());
+      await host.ask<void>((reply) => ({ type: 'stop', reply }), this.env.callTimeoutMs * 2, () => this.timeout('stop'), () => gone);
     } catch (error) {
-      this.logger.warn('provider stop failed', { error: toError(error).message });
+      if (error !== gone) this.logger.warn('provider stop failed', { error: toError(error).message });
     }
     host.stop(this.gone());
   }

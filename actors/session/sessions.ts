@@ -76,8 +76,10 @@ export class Sessions {
     if (session.attachment !== 0) throw new TesseraError('CLIENT_ALREADY_ATTACHED', `session ${session.id} already has a client`);
     const outBuffer = options.outBuffer ?? this.env.defaults.outBuffer;
     const overflow = options.overflow ?? this.env.defaults.overflow;
-    if (!Number.isInteger(outBuffer) || outBuffer < 1 || outBuffer > this.env.limits.maxOutBuffer) {
-      throw new TesseraError('BAD_REQUEST', `outBuffer must be an integer from 1 to ${this.env.limits.maxOutBuffer}`);
+    if (!Number.isInteger(outBuffer) || outBuffer < 1) throw new TesseraError('BAD_REQUEST', 'outBuffer must be an integer ≥ 1');
+    // Too much is a limit, not a malformed request: every limit answers LIMIT_EXCEEDED.
+    if (outBuffer > this.env.limits.maxOutBuffer) {
+      throw new TesseraError('LIMIT_EXCEEDED', `outBuffer ${outBuffer} is over the limit of ${this.env.limits.maxOutBuffer} (limits.maxOutBuffer)`, { details: { limit: 'maxOutBuffer' } });
     }
     if (!OVERFLOW_POLICIES.includes(overflow)) throw new TesseraError('BAD_REQUEST', `overflow must be one of ${OVERFLOW_POLICIES.join(', ')}`);
     this.disarmIdle(session);
