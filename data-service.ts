@@ -14,7 +14,7 @@ import type { Provider, ProviderFactory } from './providers/contract';
 export const DEFAULT_LIMITS: Limits = { maxSessions: 100_000, maxPatternsPerSession: 1_000, maxOutBuffer: 1_000_000 };
 
 /**
- * The service API (SPEC §5). It hides nact: every call is a message to the manager actor and
+ * The service API (README, "Using it as a library"). It hides nact: every call is a message to the manager actor and
  * every answer a promise; every failure is a `TesseraError` with a stable `code`.
  */
 export class DataService {
@@ -53,7 +53,7 @@ export class DataService {
       },
       {
         initialState: null,
-        // The manager owns all state: a crash of it is fatal (SPEC §8).
+        // The manager owns all state: a crash of it is fatal (ARCHITECTURE.md, "Supervision tree").
         onCrash: (error) => {
           queueMicrotask(() => service?.fatal(error));
           return 'stop';

@@ -1,3 +1,4 @@
+import { assertNever } from '../common/assert-never';
 import { randomUUID } from 'node:crypto';
 import type { Subscription } from 'nats';
 import { toError } from '../common/errors';
@@ -176,6 +177,8 @@ export class ImportedProvider implements Provider {
       case 'stream-down':
       case 'stream-up':
         return this.streamState(event.id, event.kind === 'stream-down' ? event.reason : undefined);
+      default:
+        return assertNever(event);
     }
   }
 

@@ -4,7 +4,7 @@ import type { Envelope } from './envelope';
 import type { JsonValue, Payload } from './json';
 import type { Logger } from './logger';
 
-/** What a session does when its out-buffer is full (SPEC §9). */
+/** What a session does when its out-buffer is full (README, "Using it as a library"; ARCHITECTURE.md, hop 3). */
 export type OverflowPolicy = 'drop-newest' | 'drop-oldest' | 'conflate' | 'disconnect';
 export const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['drop-newest', 'drop-oldest', 'conflate', 'disconnect'];
 

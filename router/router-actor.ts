@@ -1,3 +1,4 @@
+import { assertNever } from '../common/assert-never';
 import type { MessageEnvelope } from '../common/envelope';
 import type { ActorHandle, ActorParent, Reply } from '../actors/nact';
 import { spawnActor } from '../actors/nact';
@@ -160,6 +161,8 @@ function handle(port: RouterPort, state: RouterState, msg: RouterMsg): RouterSta
       return state;
     case 'crash':
       throw msg.error;
+    default:
+      return assertNever(msg);
   }
 }
 

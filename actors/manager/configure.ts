@@ -76,7 +76,7 @@ export async function planBindings(env: ConfigureEnv, patterns: readonly Pattern
 }
 
 /**
- * SPEC §7: validate everything, take the newly wanted streams (undoing every subscribe this call
+ * Atomic configure (ARCHITECTURE.md, control path): validate everything, take the newly wanted streams (undoing every subscribe this call
  * made if one fails), bind the new patterns before unbinding the old (no gap for patterns kept),
  * then release what is no longer wanted.
  */

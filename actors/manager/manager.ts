@@ -1,3 +1,4 @@
+import { assertNever } from '../../common/assert-never';
 import type { Clock } from '../../common/clock';
 import type { MessageEnvelope } from '../../common/envelope';
 import { settleWithin } from '../../common/deadline';
@@ -149,6 +150,8 @@ export class Manager {
         this.sessions.detach(session, { type: 'notice', kind: 'disconnected', reason: 'slow-client', dropped: session.outbox.dropped });
         return;
       }
+      default:
+        return assertNever(msg);
     }
   }
 
@@ -314,6 +317,8 @@ export class Manager {
         return this.sessions.notifyNamespace(msg.name, { type: 'notice', kind: 'provider-down', provider: msg.name, reason: 'reported', message: event.reason });
       case 'provider-up':
         return this.sessions.notifyNamespace(msg.name, { type: 'notice', kind: 'provider-up', provider: msg.name });
+      default:
+        return assertNever(event);
     }
   }
 

@@ -27,7 +27,7 @@ export interface ProviderEnv {
   readonly callTimeoutMs: number;
   /** Incarnation numbers are unique across the service, so a late event never hits a newer record. */
   readonly nextIncarnation: () => number;
-  /** Per-stream seq counters of this namespace, kept for the service's life (SPEC §4). */
+  /** Per-stream seq counters of this namespace, kept for the service's life (README, "Identifiers and patterns": seq counts a stream's messages for the service's life). */
   readonly seqCounters: Map<string, StreamCounter>;
   /** Sends a manager message (events come back through the manager's mailbox). */
   readonly toManager: (msg: ManagerMsg) => void;
@@ -38,7 +38,7 @@ export interface ProviderEnv {
 type Host = ActorHandle<HostMsg> & { fail(error: Error): void };
 
 /**
- * One provider under supervision (SPEC §8): its current host actor, its streams, and its
+ * One provider under supervision (ARCHITECTURE.md, "Supervision tree"): its current host actor, its streams, and its
  * restarts with backoff and intensity. Only the manager calls into it.
  */
 export class ProviderRecord {

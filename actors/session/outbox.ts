@@ -1,3 +1,4 @@
+import { assertNever } from '../../common/assert-never';
 import type { Envelope, MessageEnvelope, Notice } from '../../common/envelope';
 import type { OverflowPolicy } from '../../common/service-types';
 import { Ring } from './ring';
@@ -12,7 +13,7 @@ export interface OutboxSink {
 const MAX_NOTICES = 10_000;
 
 /**
- * A session's bounded out-buffer (SPEC §9). The router offers messages straight into it; the
+ * A session's bounded out-buffer (ARCHITECTURE.md, hop 3). The router offers messages straight into it; the
  * session actor drains it to the client when the client can take them. It outlives session
  * actor incarnations so a restart loses nothing.
  */
@@ -205,6 +206,8 @@ export class Outbox {
         this.countDrop();
         if (this.attached) this.onSlowClient();
         return false;
+      default:
+        return assertNever(this.policy);
     }
   }
 

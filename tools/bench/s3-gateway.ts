@@ -1,3 +1,4 @@
+import { assertNever } from '../../common/assert-never';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -125,6 +126,8 @@ export async function measure(server: Server, clients: number, timing: { warmupM
             return;
           case 'closed':
             return;
+          default:
+            return assertNever(msg);
         }
       });
       send({ type: 'start', url: server.url, clients, patterns: [`${NAMESPACE}::*`], outBuffer: OUT_BUFFER, step: BURST / 2 });
