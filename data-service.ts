@@ -8,7 +8,7 @@ import { Manager } from './actors/manager/manager';
 import type { ManagerMsg } from './actors/manager/manager-protocol';
 import type { ActorHandle, Reply } from './actors/nact';
 import { ActorSystem, spawnActor } from './actors/nact';
-import { DEFAULT_PROVIDER_RESTART, DEFAULT_SESSION_RESTART } from './common/restart-policy';
+import { DEFAULT_PROVIDER_RESTART, DEFAULT_SESSION_RESTART, DEFAULT_ROUTER_RESTART } from './common/restart-policy';
 import type { Provider, ProviderFactory } from './providers/contract';
 
 export const DEFAULT_LIMITS: Limits = { maxSessions: 100_000, maxPatternsPerSession: 1_000, maxOutBuffer: 1_000_000 };
@@ -69,6 +69,7 @@ export class DataService {
         faultInjection: options.faultInjection ?? false,
         providerRestart: { ...DEFAULT_PROVIDER_RESTART, ...options.providerRestart },
         sessionRestart: { ...DEFAULT_SESSION_RESTART, ...options.sessionRestart },
+        routerRestart: { ...DEFAULT_ROUTER_RESTART, ...options.routerRestart },
         limits: { ...DEFAULT_LIMITS, ...options.limits },
         callTimeoutMs,
         sessionDefaults: {

@@ -35,6 +35,8 @@ export interface ServiceOptions {
   readonly faultInjection?: boolean;
   readonly providerRestart?: Partial<RestartPolicy>;
   readonly sessionRestart?: Partial<Pick<RestartPolicy, 'maxRestarts' | 'withinMs'>>;
+  /** The router restarts at once; crashing more often than this stops the service (fatal). */
+  readonly routerRestart?: Partial<Pick<RestartPolicy, 'maxRestarts' | 'withinMs'>>;
   readonly limits?: Partial<Limits>;
   /** How long a provider call (start, subscribe, request…) may take before it fails with TIMEOUT. */
   readonly providerCallTimeoutMs?: number;
