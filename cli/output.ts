@@ -5,17 +5,22 @@ import type { JsonValue, Payload } from '../common/json';
 export interface MsgFields {
   readonly id: string;
   readonly seq: number;
+  /** Absent from recordings made before epochs existed. */
+  readonly epoch?: string;
   readonly ts: number;
   readonly eventTs?: number;
   readonly payload?: JsonValue;
   /** Present instead of `payload` for a bytes payload (base64). */
   readonly bytes?: string;
+  readonly state?: true;
+  readonly cached?: true;
 }
 
 /** One NDJSON line: the message's fields, without the frame's `op`. */
 export function ndjsonLine(msg: MsgFields): string {
-  const { id, seq, ts, eventTs, payload, bytes } = msg;
-  return JSON.stringify({ id, seq, ts, ...(eventTs === undefined ? {} : { eventTs }), ...(bytes === undefined ? { payload } : { bytes }) });
+  const { id, seq, epoch, ts, eventTs, payload, bytes, state, cached } = msg;
+  const marks = { ...(state === true ? { state } : {}), ...(cached === true ? { cached } : {}) };
+  return JSON.stringify({ id, seq, epoch, ts, ...(eventTs === undefined ? {} : { eventTs }), ...(bytes === undefined ? { payload } : { bytes }), ...marks });
 }
 
 function clock(ts: number): string {
@@ -31,7 +36,7 @@ export function prettyLine(msg: MsgFields): string {
 /** The envelope a RecordingWriter takes. */
 export function toEnvelope(msg: MsgFields): MessageEnvelope {
   const payload: Payload = msg.bytes === undefined ? (msg.payload ?? null) : new Uint8Array(Buffer.from(msg.bytes, 'base64'));
-  return { type: 'message', id: msg.id, seq: msg.seq, ts: msg.ts, ...(msg.eventTs === undefined ? {} : { eventTs: msg.eventTs }), payload };
+  return { type: 'message', id: msg.id, seq: msg.seq, epoch: msg.epoch ?? '', ts: msg.ts, ...(msg.eventTs === undefined ? {} : { eventTs: msg.eventTs }), payload };
 }
 
 /** A live `N msgs  R/s` line on a terminal's stderr, rewritten in place twice a second. */
