@@ -20,6 +20,11 @@ export interface MessageEnvelope {
   /** Source time, when the provider knows it. */
   readonly eventTs?: number;
   readonly payload: Payload;
+  /**
+   * What the message costs a buffer in bytes (an estimate of its encoded size), computed once
+   * when the service takes it in; out-buffers and send queues are bounded by it.
+   */
+  readonly size?: number;
   /** The stream's current state, given to this session alone as it joined (README, stateful streams). */
   readonly state?: true;
   /** The stream's latest message, repeated for a session that subscribed with `last` (README). */

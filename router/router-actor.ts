@@ -1,5 +1,6 @@
 import type { Clock } from '../common/clock';
 import type { MessageEnvelope, Notice } from '../common/envelope';
+import { messageBytes } from '../common/payload-size';
 import type { ActorHandle, ActorParent, Reply } from '../actors/nact';
 import { spawnActor } from '../actors/nact';
 import type { Pattern } from './pattern';
@@ -174,7 +175,7 @@ function bind(port: RouterPort, state: RouterState, pattern: Pattern, target: Ro
     }
     const payload = counter.state?.();
     if (payload === undefined) continue;
-    target.offer({ type: 'message', id: counter.id, seq: counter.seq, epoch: counter.epoch, ts: state.clock.now(), eventTs: undefined, payload, state: true });
+    target.offer({ type: 'message', id: counter.id, seq: counter.seq, epoch: counter.epoch, ts: state.clock.now(), eventTs: undefined, payload, size: messageBytes(payload), state: true });
   }
 }
 
