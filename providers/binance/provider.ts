@@ -6,6 +6,8 @@ import type { ConnectionCounters, ConnectionHost, ConnectionSettings, StreamPayl
 import { expandPattern } from './expand';
 import { resolveOptions, type BinanceOptions, type ResolvedBinanceOptions } from './options';
 import { ConnectionPool, type PlacedStream } from '../exchange/pool';
+import { StreamRoutes } from '../exchange/routes';
+import { binanceNormalizer } from './normalize';
 import { streamOf } from './streams';
 
 /** Counters for `stats()`. Frames dropped are counted by why, never emitted. */
@@ -19,6 +21,8 @@ export interface BinanceStats {
   readonly malformedFrames: number;
   /** Well-formed, for a stream not subscribed (for example in flight across an unsubscribe). */
   readonly unknownStreamFrames: number;
+  /** Stream messages a normalized kind could not map (a field missing or not a number); not emitted. */
+  readonly unmappableMessages: number;
   /** Seen on both sockets while a connection was renewed; delivered once. */
   readonly duplicateFrames: number;
   readonly controlMessages: number;
@@ -35,11 +39,12 @@ export class BinanceProvider implements Provider {
   private readonly options: ResolvedBinanceOptions;
   private ctx: ProviderContext | undefined;
   private pool: ConnectionPool<BinanceConnection> | undefined;
-  /** Subscribed (or subscribing) stream name → the identifier it is emitted under. */
-  private readonly streams = new Map<string, Identifier>();
+  /** Subscribed (or subscribing) stream names → the identifiers they feed. */
+  private streams = new StreamRoutes(() => {});
   private readonly counters: ConnectionCounters = zeroCounters();
   private messages = 0;
   private unknownStreamFrames = 0;
+  private unmappableMessages = 0;
 
   constructor(options: BinanceOptions = {}) {
     this.options = resolveOptions(options);
@@ -48,6 +53,10 @@ export class BinanceProvider implements Provider {
   start(ctx: ProviderContext): void {
     if (this.ctx) throw new Error('binance provider is already started');
     this.ctx = ctx;
+    this.streams = new StreamRoutes((id, payload, eventTs) => {
+      this.messages++;
+      ctx.emit(id, payload, eventTs);
+    });
     const o = this.options;
     const settings: ConnectionSettings = {
       messagesPerSecond: o.controlMessagesPerSecond,
@@ -89,15 +98,10 @@ export class BinanceProvider implements Provider {
     for (const id of ids) {
       const ref = streamOf(id);
       if (!ref.ok) failed.push({ id, reason: ref.reason });
-      else if (!this.streams.has(ref.stream)) {
-        this.streams.set(ref.stream, id);
-        placed.push(ref);
-      }
+      else if (!this.streams.has(id) && this.streams.add(ref.stream, id, ref.normalized && binanceNormalizer(ref.normalized))) placed.push(ref);
     }
     for (const { stream, reason } of await pool.subscribe(placed)) {
-      const id = this.streams.get(stream);
-      this.streams.delete(stream);
-      if (id) failed.push({ id, reason });
+      for (const id of this.streams.drop(stream)) failed.push({ id, reason });
     }
     return failed.length > 0 ? { failed } : {};
   }
@@ -105,8 +109,8 @@ export class BinanceProvider implements Provider {
   unsubscribe(ids: readonly Identifier[]): void {
     const gone: string[] = [];
     for (const id of ids) {
-      const ref = streamOf(id);
-      if (ref.ok && this.streams.delete(ref.stream)) gone.push(ref.stream);
+      const stream = this.streams.remove(id);
+      if (stream !== undefined) gone.push(stream);
     }
     this.pool?.unsubscribe(gone);
   }
@@ -117,6 +121,7 @@ export class BinanceProvider implements Provider {
       streams: this.streams.size,
       messages: this.messages,
       unknownStreamFrames: this.unknownStreamFrames,
+      unmappableMessages: this.unmappableMessages,
       ...this.counters,
     };
   }
@@ -136,27 +141,29 @@ export class BinanceProvider implements Provider {
       counters: this.counters,
       fail: (error) => ctx.fail(error),
       data: (stream, payload) => {
-        if (live()) this.deliver(ctx, stream, payload);
+        if (live()) this.deliver(stream, payload);
       },
       streamDown: (stream, reason) => {
-        const id = this.streams.get(stream);
-        if (id && live()) ctx.streamDown(id, reason);
+        this.streams.reset(stream);
+        if (live()) for (const id of this.streams.idsOf(stream)) ctx.streamDown(id, reason);
       },
       streamUp: (stream) => {
-        const id = this.streams.get(stream);
-        if (id && live()) ctx.streamUp(id);
+        if (live()) for (const id of this.streams.idsOf(stream)) ctx.streamUp(id);
       },
     };
   }
 
-  private deliver(ctx: ProviderContext, stream: string, payload: StreamPayload): void {
-    const id = this.streams.get(stream);
-    if (!id) {
-      this.unknownStreamFrames++;
-      return;
+  private deliver(stream: string, payload: StreamPayload): void {
+    switch (this.streams.deliver(stream, payload, eventTime(payload))) {
+      case 'unknown-stream':
+        this.unknownStreamFrames++;
+        return;
+      case 'unmappable':
+        this.unmappableMessages++;
+        return;
+      case 'delivered':
+        return;
     }
-    this.messages++;
-    ctx.emit(id, payload, eventTime(payload));
   }
 }
 
