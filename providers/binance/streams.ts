@@ -1,5 +1,6 @@
 import { Identifier } from '../../router/identifier';
 import type { MappedKind } from '../exchange/normalize';
+import type { StreamRef } from '../exchange/provider';
 
 /**
  * Identifiers ↔ USD-M futures stream names. An identifier is `<symbol>.<kind>[params]` (the
@@ -12,9 +13,6 @@ import type { MappedKind } from '../exchange/normalize';
 /** `/public` carries the high-frequency book streams, `/market` everything else. */
 export type Endpoint = 'public' | 'market';
 
-export type StreamRef =
-  | { readonly ok: true; readonly stream: string; readonly endpoint: Endpoint; readonly normalized?: MappedKind }
-  | { readonly ok: false; readonly reason: string };
 
 type Params = Readonly<Record<string, string>>;
 
