@@ -93,7 +93,7 @@ export class Channel {
       const op = (frame as { op?: unknown }).op;
       const timer = setTimeout(() => {
         this.waiting.delete(ref);
-        reject(new ClientError('TIMEOUT', `no answer to ${String(op)} within ${timeoutMs} ms`));
+        reject(new ClientError('NO_ANSWER', `no answer to ${String(op)} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiting.set(ref, { resolve, reject, timer });
       this.transport.send(JSON.stringify({ ...frame, ref }));

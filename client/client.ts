@@ -1,6 +1,6 @@
 import type { JsonValue } from '../common/json';
 import type { ExplainResult, OverflowPolicy, ServiceStats } from '../common/service-types';
-import { Backoff } from '../providers/binance/backoff';
+import { Backoff } from '../common/backoff';
 import { parseIdentifier, type Identifier } from '../router/identifier';
 import { parsePattern } from '../router/pattern';
 import { Channel } from './channel';

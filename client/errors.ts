@@ -7,6 +7,8 @@ export type ClientErrorCode =
   | 'CONNECT_FAILED'
   /** The socket went away before the answer came. */
   | 'CONNECTION_LOST'
+  /** Nothing came back within the ask timeout (TIMEOUT is the server's own). */
+  | 'NO_ANSWER'
   /** The client was closed. */
   | 'CLOSED';
 
