@@ -146,13 +146,16 @@ export async function measure(server: Server, clients: number, timing: { warmupM
   }
 }
 
+/** One client is bound by the client thread's parsing; 10 and 100 by the server's fan-out. */
+const target = (clients: number): number => (clients === 1 ? 0.5 : 0.8);
+
 /** Scenario 3: messages per second received by real WebSocket clients on loopback. */
 export async function gateway(options: BenchOptions): Promise<ScenarioReport> {
   const reps = options.quick ? 1 : 3;
   const timing = options.quick ? { warmupMs: 300, durationMs: 700 } : { warmupMs: 500, durationMs: 1500 };
   const rows: Row[] = [];
   const details: Record<string, unknown> = { streams: STREAMS, burst: BURST, window: WINDOW, reps, ...timing };
-  for (const clients of [1, 10]) {
+  for (const clients of [1, 10, 100]) {
     const ours: number[] = [];
     const base: number[] = [];
     for (let r = 0; r < reps; r++) {
@@ -162,7 +165,8 @@ export async function gateway(options: BenchOptions): Promise<ScenarioReport> {
       ] as const) {
         const server = await make();
         try {
-          into.push(await measure(server, clients, timing));
+          // A hundred sockets take a while to connect and settle before the figure means anything.
+          into.push(await measure(server, clients, clients >= 100 ? { ...timing, warmupMs: timing.warmupMs * 3 } : timing));
         } finally {
           await server.close();
         }
@@ -177,8 +181,8 @@ export async function gateway(options: BenchOptions): Promise<ScenarioReport> {
       unit: '/s',
       baseline,
       ratio: r,
-      target: 'ratio >= 0.50',
-      pass: r >= 0.5,
+      target: `ratio >= ${target(clients).toFixed(2)}`,
+      pass: r >= target(clients),
     });
     details[`clients${clients}`] = { gateway: ours, bareWs: base };
   }
