@@ -1,4 +1,14 @@
-import type { MessageEnvelope } from '../common/envelope';
+import type { MessageEnvelope, Notice } from '../common/envelope';
+
+export type GapNotice = Notice & { readonly kind: 'gap' };
+
+/** A gap notice and the position in the pending batch it goes before. */
+export interface PortMark {
+  readonly at: number;
+  readonly notice: GapNotice;
+}
+
+const NO_MARKS: readonly PortMark[] = Object.freeze([]);
 
 /**
  * The router's intake. Producers push into a plain array; the router actor gets at most one
@@ -7,6 +17,10 @@ import type { MessageEnvelope } from '../common/envelope';
  */
 export class RouterPort {
   private pending: MessageEnvelope[] = [];
+  /** Gap notices in order with the pending messages; almost always empty. */
+  private marks: PortMark[] = [];
+  /** Streams that lost messages while no router took them: each gets a gap notice. */
+  private lostWhileDown = new Set<string>();
   private woken = false;
   private wake: (() => void) | null = null;
   /** Messages lost to a router crash: past the bound while it restarted, or in the batch it died on. */
@@ -21,6 +35,7 @@ export class RouterPort {
     if (this.wake === null) {
       if (this.pending.length >= this.maxPendingWhileDown) {
         this.dropped++;
+        this.lostWhileDown.add(msg.id);
         return;
       }
       this.pending.push(msg);
@@ -31,6 +46,34 @@ export class RouterPort {
       this.woken = true;
       this.wake();
     }
+  }
+
+  /** A gap notice for the sessions receiving `notice.id`, after the messages pushed so far. */
+  gap(notice: GapNotice): void {
+    if (this.wake === null && this.marks.length >= this.maxPendingWhileDown) {
+      this.lostWhileDown.add(notice.id);
+      return;
+    }
+    this.marks.push({ at: this.pending.length, notice });
+    if (this.wake !== null && !this.woken) {
+      this.woken = true;
+      this.wake();
+    }
+  }
+
+  /** The router died on these messages: their streams get gap notices before anything newer. */
+  lost(ids: Iterable<string>): void {
+    const front: PortMark[] = [];
+    for (const id of new Set(ids)) front.push({ at: 0, notice: { type: 'notice', kind: 'gap', id, reason: 'router-restart' } });
+    if (front.length > 0) this.marks = [...front, ...this.marks];
+  }
+
+  /** Takes the gap marks of the batch `take` returns next; call it just before `take`. */
+  takeMarks(): readonly PortMark[] {
+    if (this.marks.length === 0) return NO_MARKS;
+    const marks = this.marks;
+    this.marks = [];
+    return marks;
   }
 
   /**
@@ -48,7 +91,9 @@ export class RouterPort {
   connect(wake: () => void): void {
     this.wake = wake;
     this.woken = false;
-    if (this.pending.length > 0) {
+    for (const id of this.lostWhileDown) this.marks.push({ at: this.pending.length, notice: { type: 'notice', kind: 'gap', id, reason: 'router-restart' } });
+    this.lostWhileDown.clear();
+    if (this.pending.length > 0 || this.marks.length > 0) {
       this.woken = true;
       wake();
     }
@@ -64,5 +109,7 @@ export class RouterPort {
   close(): void {
     this.disconnect();
     this.pending = [];
+    this.marks = [];
+    this.lostWhileDown.clear();
   }
 }

@@ -16,6 +16,8 @@ import { Sessions } from '../session/sessions';
 import type { Pattern } from '../../router/pattern';
 import { Publishing } from './publishing';
 import { RouterLifecycle } from './router-lifecycle';
+import { StreamDirectory } from '../../router/streams';
+import { newEpoch } from '../../common/epoch';
 
 export interface ManagerConfig {
   readonly clock: Clock;
@@ -41,6 +43,8 @@ export class Manager {
   private readonly sessions: Sessions;
   private readonly router: RouterLifecycle;
   private readonly publishing: Publishing;
+  /** seq counters per namespace under this service's epoch: a provider removed and added again carries on. */
+  private readonly streams = new StreamDirectory(newEpoch());
   private readonly logger: Logger;
   private incarnations = 0;
   private stopping = false;
@@ -74,6 +78,7 @@ export class Manager {
       logger: this.logger,
       restart: config.routerRestart,
       callTimeoutMs: config.callTimeoutMs,
+      streams: this.streams,
       bindings: () => this.bindings(),
       crashed: (incarnation, error) => self.send({ type: 'router-crashed', incarnation, error }),
       fatal: onFatal,
@@ -86,6 +91,7 @@ export class Manager {
       policy: config.providerRestart,
       callTimeoutMs: config.callTimeoutMs,
       publishNamespaces: config.publishNamespaces,
+      streams: this.streams,
       nextIncarnation: () => ++this.incarnations,
       toManager: (msg) => self.send(msg),
       notifyBound: (namespace, notice) => this.sessions.notifyNamespace(namespace, notice),
@@ -99,7 +105,7 @@ export class Manager {
       rebind: (session, next) => this.sessions.rebind(session, next),
       routerBarrier: () => this.router.barrier(),
     };
-    this.publishing = new Publishing(this.router.port, config.clock, config.publishNamespaces, (namespace) => this.providers.has(namespace));
+    this.publishing = new Publishing(this.router.port, config.clock, this.streams, config.publishNamespaces, (namespace) => this.providers.has(namespace));
   }
 
   /** Requests from client handles travel through the manager's own mailbox. */

@@ -7,9 +7,9 @@ import type { ProviderStats, RestartPolicy } from '../../common/service-types';
 import type { Provider, ProviderFactory } from '../../providers/contract';
 import type { Identifier } from '../../router/identifier';
 import type { RouterPort } from '../../router/port';
+import type { StreamDirectory } from '../../router/streams';
 import type { ActorParent } from '../nact';
 import { spawnGroup } from '../nact';
-import type { StreamCounter } from '../provider/provider-context';
 import { ProviderRecord } from '../provider/provider-record';
 import type { ManagerMsg } from './manager-protocol';
 
@@ -21,6 +21,8 @@ export interface ProviderSetEnv {
   readonly policy: RestartPolicy;
   readonly callTimeoutMs: number;
   readonly publishNamespaces: ReadonlySet<string>;
+  /** Per-stream counters, kept for the service's life so `seq` carries on over restarts. */
+  readonly streams: StreamDirectory;
   readonly nextIncarnation: () => number;
   readonly toManager: (msg: ManagerMsg) => void;
   readonly notifyBound: (namespace: string, notice: Notice) => void;
@@ -31,8 +33,6 @@ const NAMESPACE = /^[a-z0-9_-]{1,64}$/;
 /** The manager's providers by name: adding, removing, requests, and their supervision records. */
 export class ProviderSet {
   readonly records = new Map<string, ProviderRecord>();
-  /** seq counters per provider namespace: a provider removed and added again carries on. */
-  private readonly seqCounters = new Map<string, Map<string, StreamCounter>>();
   private readonly group: ActorParent;
 
   constructor(private readonly env: ProviderSetEnv) {
@@ -56,8 +56,7 @@ export class ProviderSet {
     if (this.records.has(name)) throw new TesseraError('PROVIDER_EXISTS', `provider "${name}" exists`);
     if (this.env.publishNamespaces.has(name)) throw new TesseraError('PROVIDER_EXISTS', `"${name}" is a publish namespace`);
     const { parent: _parent, publishNamespaces: _namespaces, ...env } = this.env;
-    const seqCounters = this.seqCounters.get(name) ?? this.seqCounters.set(name, new Map()).get(name)!;
-    const record = new ProviderRecord(name, source, { ...env, parent: this.group, seqCounters });
+    const record = new ProviderRecord(name, source, { ...env, parent: this.group });
     this.records.set(name, record);
     try {
       await record.start();

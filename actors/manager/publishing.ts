@@ -6,18 +6,17 @@ import { assertFinitePayload, messageBytes } from '../../common/payload-size';
 import { parseIdentifier } from '../../router/identifier';
 import type { Pattern } from '../../router/pattern';
 import type { RouterPort } from '../../router/port';
-import type { StreamCounter } from '../provider/provider-context';
+import type { StreamDirectory } from '../../router/streams';
 
 /**
  * Client publishing into the publish namespaces: checks the target, numbers the message per
  * stream (seq for the service's life, like a provider's) and puts it in the router's port.
  */
 export class Publishing {
-  private readonly counters = new Map<string, StreamCounter>();
-
   constructor(
     private readonly port: RouterPort,
     private readonly clock: Clock,
+    private readonly streams: StreamDirectory,
     private readonly publishNamespaces: ReadonlySet<string>,
     private readonly isProvider: (namespace: string) => boolean,
   ) {}
@@ -28,20 +27,14 @@ export class Publishing {
     const size = messageBytes(payload);
     if (this.isProvider(id.namespace)) throw new TesseraError('FORBIDDEN_NAMESPACE', `"${id.namespace}" belongs to a provider; clients cannot publish into it`);
     if (!this.publishNamespaces.has(id.namespace)) throw new TesseraError('UNKNOWN_NAMESPACE', `"${id.namespace}" is not a publish namespace`);
-    let counter = this.counters.get(id.canonical);
-    if (counter === undefined) this.counters.set(id.canonical, (counter = { id: id.canonical, seq: 0 }));
-    const msg: MessageEnvelope = { type: 'message', id: counter.id, seq: ++counter.seq, ts: this.clock.now(), eventTs: undefined, payload, size };
+    const counter = this.streams.counter(id);
+    const msg: MessageEnvelope = { type: 'message', id: counter.id, seq: ++counter.seq, epoch: counter.epoch, ts: this.clock.now(), eventTs: undefined, payload, size };
+    counter.last = msg;
     this.port.push(msg);
   }
 
   /** Published streams the pattern matches (for `explain` of a publish namespace). */
   matching(pattern: Pattern): string[] {
-    return [...this.counters.keys()].filter((canonical) => {
-      try {
-        return pattern.matches(parseIdentifier(canonical));
-      } catch {
-        return false;
-      }
-    });
+    return [...this.streams.namespace(pattern.namespace).values()].filter((c) => pattern.matches(c.identifier)).map((c) => c.id);
   }
 }

@@ -7,6 +7,7 @@ import type { Pattern } from '../../router/pattern';
 import { RouterPort } from '../../router/port';
 import type { RouteTarget, RouterMsg } from '../../router/router-actor';
 import { spawnRouter } from '../../router/router-actor';
+import type { StreamDirectory } from '../../router/streams';
 import type { ActorParent } from '../nact';
 import type { ActorHandle } from '../nact';
 
@@ -16,6 +17,7 @@ export interface RouterEnv {
   readonly logger: Logger;
   readonly restart: Pick<RestartPolicy, 'maxRestarts' | 'withinMs'>;
   readonly callTimeoutMs: number;
+  readonly streams: StreamDirectory;
   /** The bindings a new incarnation starts from: the manager's state. */
   readonly bindings: () => Iterable<readonly [Pattern, RouteTarget]>;
   /** A crash travels through the manager's mailbox, tagged with its incarnation. */
@@ -90,6 +92,6 @@ export class RouterLifecycle {
 
   private start(): void {
     const incarnation = ++this.incarnation;
-    this.router = spawnRouter(this.env.parent, `router-${incarnation}`, this.port, this.totals, this.env.bindings(), (error) => this.env.crashed(incarnation, error));
+    this.router = spawnRouter(this.env.parent, `router-${incarnation}`, this.port, this.totals, this.env.streams, this.env.clock, this.env.bindings(), (error) => this.env.crashed(incarnation, error));
   }
 }
