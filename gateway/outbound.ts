@@ -1,4 +1,5 @@
 import type { Envelope, MessageEnvelope } from '../common/envelope';
+import { ENVELOPE_OVERHEAD_BYTES } from '../common/payload-size';
 import { batchOf, encodeMessage, encodeNotice } from './encode';
 
 /** The part of a `ws` socket the queue needs (a fake one in unit tests). */
@@ -37,6 +38,8 @@ const OPEN = 1;
  */
 export class Outbound {
   private pending: (Envelope | string)[] = [];
+  /** Bytes queued in `pending`: counted with the socket's own buffer against the high-water mark. */
+  private pendingBytes = 0;
   private scheduled = false;
   private congested = false;
   private target: FlowTarget | undefined;
@@ -50,12 +53,29 @@ export class Outbound {
   /** An already-encoded frame (an answer or error). */
   pushText(text: string): void {
     this.pending.push(text);
-    this.schedule();
+    this.queued(text.length);
   }
 
   pushEnvelope(envelope: Envelope): void {
     this.pending.push(envelope);
+    this.queued(envelope.type === 'message' ? (envelope.size ?? ENVELOPE_OVERHEAD_BYTES) : ENVELOPE_OVERHEAD_BYTES);
+  }
+
+  /**
+   * A session delivers everything it holds in one synchronous burst; pausing it as soon as the
+   * burst and the socket's buffer pass the high-water mark stops the burst there, so this queue
+   * never holds more than the mark and one message.
+   */
+  private queued(bytes: number): void {
+    this.pendingBytes += bytes;
+    if (!this.congested && this.pendingBytes + this.socket.bufferedAmount > this.options.highWaterBytes) this.congest();
     this.schedule();
+  }
+
+  private congest(): void {
+    this.congested = true;
+    this.target?.pause();
+    this.inbound?.pause();
   }
 
   /** The client to pause and resume; a new one inherits the socket's current congestion. */
@@ -70,6 +90,7 @@ export class Outbound {
     const items = this.pending;
     if (items.length === 0) return;
     this.pending = [];
+    this.pendingBytes = 0;
     let run: MessageEnvelope[] = [];
     for (const item of items) {
       if (typeof item !== 'string' && item.type === 'message') {
@@ -109,11 +130,7 @@ export class Outbound {
   private send(text: string): void {
     if (this.socket.readyState !== OPEN) return;
     this.socket.send(text, this.onSent);
-    if (!this.congested && this.socket.bufferedAmount > this.options.highWaterBytes) {
-      this.congested = true;
-      this.target?.pause();
-      this.inbound?.pause();
-    }
+    if (!this.congested && this.socket.bufferedAmount > this.options.highWaterBytes) this.congest();
   }
 
   /** Runs as each write leaves the buffer; errors surface on the socket's own close/error events. */

@@ -1,4 +1,5 @@
 import type { MessageEnvelope } from '../common/envelope';
+import { ENVELOPE_OVERHEAD_BYTES } from '../common/payload-size';
 
 /**
  * The router's intake. Producers push into a plain array; the router actor gets at most one
@@ -8,6 +9,8 @@ import type { MessageEnvelope } from '../common/envelope';
 export class RouterPort {
   private pending: MessageEnvelope[] = [];
   private woken = false;
+  /** Bytes waiting while the router is down (by the messages' `size`). */
+  private pendingBytes = 0;
   private wake: (() => void) | null = null;
   /** Messages lost to a router crash: past the bound while it restarted, or in the batch it died on. */
   dropped = 0;
@@ -15,14 +18,18 @@ export class RouterPort {
   constructor(
     /** How many messages may wait while the router restarts. */
     private readonly maxPendingWhileDown = 65_536,
+    /** And how many bytes: large payloads must not fill memory during a restart. */
+    private readonly maxPendingBytesWhileDown = 64 * 1_048_576,
   ) {}
 
   push(msg: MessageEnvelope): void {
     if (this.wake === null) {
-      if (this.pending.length >= this.maxPendingWhileDown) {
+      const size = msg.size ?? ENVELOPE_OVERHEAD_BYTES;
+      if (this.pending.length >= this.maxPendingWhileDown || this.pendingBytes + size > this.maxPendingBytesWhileDown) {
         this.dropped++;
         return;
       }
+      this.pendingBytes += size;
       this.pending.push(msg);
       return;
     }
@@ -40,6 +47,7 @@ export class RouterPort {
   take(): readonly MessageEnvelope[] {
     const batch = this.pending;
     this.pending = [];
+    this.pendingBytes = 0;
     this.woken = false;
     return batch;
   }
@@ -64,5 +72,6 @@ export class RouterPort {
   close(): void {
     this.disconnect();
     this.pending = [];
+    this.pendingBytes = 0;
   }
 }
