@@ -1,5 +1,15 @@
-import type { MessageEnvelope } from '../common/envelope';
+import type { MessageEnvelope, Notice } from '../common/envelope';
 import { ENVELOPE_OVERHEAD_BYTES } from '../common/payload-size';
+
+export type GapNotice = Notice & { readonly kind: 'gap' };
+
+/** A gap notice and the position in the pending batch it goes before. */
+export interface PortMark {
+  readonly at: number;
+  readonly notice: GapNotice;
+}
+
+const NO_MARKS: readonly PortMark[] = Object.freeze([]);
 
 /**
  * The router's intake. Producers push into a plain array; the router actor gets at most one
@@ -8,6 +18,10 @@ import { ENVELOPE_OVERHEAD_BYTES } from '../common/payload-size';
  */
 export class RouterPort {
   private pending: MessageEnvelope[] = [];
+  /** Gap notices in order with the pending messages; almost always empty. */
+  private marks: PortMark[] = [];
+  /** Streams that lost messages while no router took them: each gets a gap notice. */
+  private lostWhileDown = new Set<string>();
   private woken = false;
   /** Bytes waiting while the router is down (by the messages' `size`). */
   private pendingBytes = 0;
@@ -27,6 +41,7 @@ export class RouterPort {
       const size = msg.size ?? ENVELOPE_OVERHEAD_BYTES;
       if (this.pending.length >= this.maxPendingWhileDown || this.pendingBytes + size > this.maxPendingBytesWhileDown) {
         this.dropped++;
+        this.lostWhileDown.add(msg.id);
         return;
       }
       this.pendingBytes += size;
@@ -38,6 +53,34 @@ export class RouterPort {
       this.woken = true;
       this.wake();
     }
+  }
+
+  /** A gap notice for the sessions receiving `notice.id`, after the messages pushed so far. */
+  gap(notice: GapNotice): void {
+    if (this.wake === null && this.marks.length >= this.maxPendingWhileDown) {
+      this.lostWhileDown.add(notice.id);
+      return;
+    }
+    this.marks.push({ at: this.pending.length, notice });
+    if (this.wake !== null && !this.woken) {
+      this.woken = true;
+      this.wake();
+    }
+  }
+
+  /** The router died on these messages: their streams get gap notices before anything newer. */
+  lost(ids: Iterable<string>): void {
+    const front: PortMark[] = [];
+    for (const id of new Set(ids)) front.push({ at: 0, notice: { type: 'notice', kind: 'gap', id, reason: 'router-restart' } });
+    if (front.length > 0) this.marks = [...front, ...this.marks];
+  }
+
+  /** Takes the gap marks of the batch `take` returns next; call it just before `take`. */
+  takeMarks(): readonly PortMark[] {
+    if (this.marks.length === 0) return NO_MARKS;
+    const marks = this.marks;
+    this.marks = [];
+    return marks;
   }
 
   /**
@@ -56,7 +99,9 @@ export class RouterPort {
   connect(wake: () => void): void {
     this.wake = wake;
     this.woken = false;
-    if (this.pending.length > 0) {
+    for (const id of this.lostWhileDown) this.marks.push({ at: this.pending.length, notice: { type: 'notice', kind: 'gap', id, reason: 'router-restart' } });
+    this.lostWhileDown.clear();
+    if (this.pending.length > 0 || this.marks.length > 0) {
       this.woken = true;
       wake();
     }
@@ -73,5 +118,7 @@ export class RouterPort {
     this.disconnect();
     this.pending = [];
     this.pendingBytes = 0;
+    this.marks = [];
+    this.lostWhileDown.clear();
   }
 }
