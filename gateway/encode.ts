@@ -1,24 +1,10 @@
 import type { MessageEnvelope, Notice } from '../common/envelope';
-import type { ErrorCode } from '../common/errors';
 import type { JsonValue, Payload } from '../common/json';
-import type { ExplainResult, ServiceStats } from '../common/service-types';
-import type { Ref } from './frames';
-
-/** Codes on `error` frames: the service's, plus INTERNAL for a gateway bug (never expected). */
-export type GatewayErrorCode = ErrorCode | 'INTERNAL';
+import type { AnswerFrame, GatewayErrorCode, Ref } from '../client/protocol';
 
 /** Every server → client frame except `msg`/`batch`, which are encoded from envelopes below. */
-export type ServerFrame =
-  | { readonly op: 'session.created'; readonly sessionId: string }
-  | { readonly op: 'attached'; readonly sessionId: string }
-  | { readonly op: 'configured'; readonly patterns: readonly string[] }
-  | { readonly op: 'detached' }
-  | { readonly op: 'closed' }
-  | { readonly op: 'reply'; readonly ok: true; readonly body: JsonValue }
-  | { readonly op: 'reply'; readonly ok: false; readonly code: GatewayErrorCode; readonly message: string }
-  | ({ readonly op: 'explained' } & ExplainResult)
-  | ({ readonly op: 'stats' } & ServiceStats)
-  | { readonly op: 'error'; readonly code: GatewayErrorCode; readonly message: string };
+export type ServerFrame = AnswerFrame;
+export type { GatewayErrorCode };
 
 /** Answers carry the request's `ref` (placed first so people reading frames see it). */
 export function encodeAnswer(frame: ServerFrame, ref: Ref | undefined): string {

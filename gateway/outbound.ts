@@ -1,11 +1,13 @@
 import type { Envelope, MessageEnvelope } from '../common/envelope';
-import { batchOf, encodeMessage, encodeNotice } from './encode';
+import { encodeNotice } from './encode';
+import { frameOf } from './shared-runs';
 
 /** The part of a `ws` socket the queue needs (a fake one in unit tests). */
 export interface SendTarget {
   readonly readyState: number;
   readonly bufferedAmount: number;
-  send(data: string, callback: (error?: Error) => void): void;
+  /** A Buffer is sent as a text frame too (`binary: false`): it is already UTF-8 JSON. */
+  send(data: string | Buffer, options: { readonly binary: false }, callback: (error?: Error) => void): void;
 }
 
 /** Who to slow down when the socket's send buffer fills (the attached session's client). */
@@ -26,6 +28,7 @@ export interface OutboundOptions {
 }
 
 const OPEN = 1;
+const TEXT = { binary: false } as const;
 
 /**
  * Everything one socket sends, in order: answers and envelopes. Envelopes that arrive in the same
@@ -92,23 +95,14 @@ export class Outbound {
   /** Sends a run of messages (one `msg`, or a `batch`) and returns a fresh, empty run. */
   private sendRun(run: MessageEnvelope[]): MessageEnvelope[] {
     if (run.length === 0) return run;
-    const texts: string[] = [];
-    for (const msg of run) {
-      // This runs in a microtask: a throw here would be an uncaught exception, so skip and report.
-      try {
-        texts.push(encodeMessage(msg));
-      } catch (error) {
-        this.options.onEncodeError?.(error, msg);
-      }
-    }
-    if (texts.length === 1) this.send(texts[0]);
-    else if (texts.length > 1) this.send(batchOf(texts));
+    const frame = frameOf(run, this.options.onEncodeError);
+    if (frame !== undefined) this.send(frame);
     return [];
   }
 
-  private send(text: string): void {
+  private send(data: string | Buffer): void {
     if (this.socket.readyState !== OPEN) return;
-    this.socket.send(text, this.onSent);
+    this.socket.send(data, TEXT, this.onSent);
     if (!this.congested && this.socket.bufferedAmount > this.options.highWaterBytes) {
       this.congested = true;
       this.target?.pause();
