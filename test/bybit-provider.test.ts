@@ -1,6 +1,6 @@
 import { parseIdentifier, type Identifier } from '../router/identifier';
-import { maxInWindow, waitFor } from './support/binance-context';
-import { startBybitRig, stopBybitRigs } from './support/bybit-context';
+import { maxInWindow, stopRigs, waitFor } from './support/binance-context';
+import { startBybitRig } from './support/bybit-context';
 import type { VenueConnection } from './support/fake-venue';
 
 const ids = (...texts: string[]): Identifier[] => texts.map((t) => parseIdentifier(t));
@@ -8,7 +8,7 @@ const symbols = (n: number): string[] => Array.from({ length: n }, (_, i) => `s$
 const subscribes = (c: VenueConnection) => c.requests.filter((r) => r.op === 'subscribe');
 const pings = (c: VenueConnection) => c.requests.filter((r) => r.op === 'ping');
 
-afterEach(stopBybitRigs);
+afterEach(stopRigs);
 
 describe('BybitProvider against a fake Bybit', () => {
   it('subscribes on /v5/public/linear and emits raw frames as they came and normalized payloads', async () => {

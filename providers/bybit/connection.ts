@@ -1,5 +1,5 @@
-import type { JsonValue } from '../../common/json';
-import type { ConnectionHost, ConnectionSettings, Frame } from '../exchange/connection-types';
+import type { ConnectionHost, ConnectionSettings, Frame, StreamPayload } from '../exchange/connection-types';
+import { parseObject } from '../exchange/json';
 import type { ControlOp, PingSocket } from '../exchange/link';
 import { ManagedConnection } from '../exchange/managed-connection';
 
@@ -48,17 +48,13 @@ export class BybitConnection extends ManagedConnection {
 const PING = JSON.stringify({ op: 'ping' });
 
 export function decodeFrame(text: string): Frame {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return malformed('not JSON');
-  }
-  if (!isObject(value)) return malformed('not a JSON object');
+  const parsed = parseObject(text);
+  if (!parsed.ok) return malformed(parsed.reason);
+  const value = parsed.value;
   if ('topic' in value) {
     if (typeof value.topic !== 'string' || value.topic === '') return malformed('no topic');
     if (value.data === undefined) return malformed('no data');
-    return { kind: 'data', stream: value.topic, payload: value };
+    return { kind: 'data', stream: value.topic, payload: value as StreamPayload };
   }
   const op = value.op;
   if (op === 'ping' || op === 'pong') return { kind: 'heartbeat' };
@@ -68,10 +64,6 @@ export function decodeFrame(text: string): Frame {
     return { kind: 'reply', id: value.req_id, error: message };
   }
   return malformed('neither a push nor an answer to a request');
-}
-
-function isObject(value: unknown): value is { [key: string]: JsonValue } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function malformed(reason: string): Frame {
