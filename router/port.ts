@@ -1,4 +1,5 @@
 import type { MessageEnvelope, Notice } from '../common/envelope';
+import { ENVELOPE_OVERHEAD_BYTES } from '../common/payload-size';
 
 export type GapNotice = Notice & { readonly kind: 'gap' };
 
@@ -22,6 +23,8 @@ export class RouterPort {
   /** Streams that lost messages while no router took them: each gets a gap notice. */
   private lostWhileDown = new Set<string>();
   private woken = false;
+  /** Bytes waiting while the router is down (by the messages' `size`). */
+  private pendingBytes = 0;
   private wake: (() => void) | null = null;
   /** Messages lost to a router crash: past the bound while it restarted, or in the batch it died on. */
   dropped = 0;
@@ -29,15 +32,19 @@ export class RouterPort {
   constructor(
     /** How many messages may wait while the router restarts. */
     private readonly maxPendingWhileDown = 65_536,
+    /** And how many bytes: large payloads must not fill memory during a restart. */
+    private readonly maxPendingBytesWhileDown = 64 * 1_048_576,
   ) {}
 
   push(msg: MessageEnvelope): void {
     if (this.wake === null) {
-      if (this.pending.length >= this.maxPendingWhileDown) {
+      const size = msg.size ?? ENVELOPE_OVERHEAD_BYTES;
+      if (this.pending.length >= this.maxPendingWhileDown || this.pendingBytes + size > this.maxPendingBytesWhileDown) {
         this.dropped++;
         this.lostWhileDown.add(msg.id);
         return;
       }
+      this.pendingBytes += size;
       this.pending.push(msg);
       return;
     }
@@ -83,6 +90,7 @@ export class RouterPort {
   take(): readonly MessageEnvelope[] {
     const batch = this.pending;
     this.pending = [];
+    this.pendingBytes = 0;
     this.woken = false;
     return batch;
   }
@@ -109,6 +117,7 @@ export class RouterPort {
   close(): void {
     this.disconnect();
     this.pending = [];
+    this.pendingBytes = 0;
     this.marks = [];
     this.lostWhileDown.clear();
   }

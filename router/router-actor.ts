@@ -1,7 +1,7 @@
 import { assertNever } from '../common/assert-never';
 import type { Clock } from '../common/clock';
 import type { MessageEnvelope, Notice } from '../common/envelope';
-import { messageBytes } from '../common/payload-size';
+import { ENVELOPE_OVERHEAD_BYTES, messageBytes } from '../common/payload-size';
 import type { ActorHandle, ActorParent, Reply } from '../actors/nact';
 import { spawnActor } from '../actors/nact';
 import type { Pattern } from './pattern';
@@ -12,8 +12,8 @@ import { RoutingTable, type LookupEntry } from './table';
 /** Anything the router delivers to: a session's out-buffer. */
 export interface RouteTarget {
   offer(msg: MessageEnvelope): void;
-  /** The same as `offer` for each message in turn; `batch` is never changed afterwards. */
-  offerAll(batch: readonly MessageEnvelope[]): void;
+  /** The same as `offer` for each message in turn; `batch` is never changed afterwards; `bytes` is the sum of its sizes. */
+  offerAll(batch: readonly MessageEnvelope[], bytes: number): void;
   /** A notice in order with the messages offered so far. */
   notice(notice: Notice): void;
   /** Scratch owned by the router: the batch being routed, and how many of its messages match. */
@@ -71,7 +71,9 @@ function shareWhole(table: RoutingTable<RouteTarget>, batch: readonly MessageEnv
   const n = batch.length;
   const mark = ++batchMark;
   distinct.length = 0;
+  let bytes = 0;
   for (let i = 0; i < n; i++) {
+    bytes += batch[i].size ?? ENVELOPE_OVERHEAD_BYTES;
     const entry = table.entry(batch[i].id);
     if (entry.batchMark !== mark) {
       entry.batchMark = mark;
@@ -97,7 +99,7 @@ function shareWhole(table: RoutingTable<RouteTarget>, batch: readonly MessageEnv
   let whole = 0;
   for (let j = 0; j < first.length; j++) {
     if (first[j].routeHits === n) {
-      first[j].offerAll(batch);
+      first[j].offerAll(batch, bytes);
       whole++;
     }
   }

@@ -211,6 +211,7 @@ export class Manager {
         patterns: [...s.bindings.keys()].sort(),
         attached: s.attachment !== 0,
         buffered: s.outbox.size,
+        bufferedBytes: s.outbox.bytes,
         delivered: s.outbox.delivered,
         dropped: s.outbox.dropped,
         restarts: s.restarts,
