@@ -7,6 +7,7 @@ import { gateway } from './s3-gateway';
 import { scale } from './s4-scale';
 import { controlPlane } from './s5-control-plane';
 import { bars } from './s6-bars';
+import { wsFleet } from './s7-ws-fleet';
 import { hasGc } from './stats';
 
 /**
@@ -15,7 +16,7 @@ import { hasGc } from './stats';
  * the table goes to stdout, or with `--json` one JSON object per scenario goes to stdout and the
  * table to stderr. `--in-process` runs the scenarios here (for `node --cpu-prof`).
  */
-const SCENARIOS: Record<number, Scenario> = { 1: throughput, 2: latency, 3: gateway, 4: scale, 5: controlPlane, 6: bars };
+const SCENARIOS: Record<number, Scenario> = { 1: throughput, 2: latency, 3: gateway, 4: scale, 5: controlPlane, 6: bars, 7: wsFleet };
 
 interface Args {
   readonly json: boolean;
