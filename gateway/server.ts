@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from '../common/logger';
 import { TokenCheck } from './auth';
 import { Connection } from './connection';
 import { encodeError } from './encode';
+import { systemClock, type Cancel, type Clock } from '../common/clock';
 import { monotonicNow } from './rate';
 import { Releases } from './releases';
 import { GatewaySocket } from './socket';
@@ -41,7 +42,8 @@ export class Gateway {
   private nextId = 1;
   private readonly connections = new Set<Connection>();
   private readonly releases = new Releases();
-  private readonly heartbeat: ReturnType<typeof setInterval> | undefined;
+  private readonly heartbeat: Cancel | undefined;
+  private readonly clock: Clock;
 
   private constructor(
     private readonly http: Server,
@@ -52,10 +54,8 @@ export class Gateway {
   ) {
     const token = options.token === undefined ? undefined : new TokenCheck(options.token);
     http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(request, socket, head, token));
-    if (limits.pingIntervalMs > 0) {
-      this.heartbeat = setInterval(() => this.connections.forEach((c) => c.heartbeat()), limits.pingIntervalMs);
-      this.heartbeat.unref();
-    }
+    this.clock = options.clock ?? systemClock;
+    if (limits.pingIntervalMs > 0) this.heartbeat = this.clock.setInterval(() => this.connections.forEach((c) => c.heartbeat()), limits.pingIntervalMs);
   }
 
   /** Listens on `host:port` (default 127.0.0.1:7400) and resolves once bound. */
@@ -105,14 +105,14 @@ export class Gateway {
 
   private async shutdown(): Promise<void> {
     this.state = 'closing';
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat?.();
     const listening = new Promise<void>((resolve) => this.http.close(() => resolve()));
     const sockets = [...this.wss.clients];
     const gone = Promise.all(sockets.map((s) => (s.readyState === GatewaySocket.CLOSED ? undefined : new Promise((r) => s.once('close', r)))));
     for (const connection of this.connections) connection.close(1001, 'server shutting down');
-    const grace = setTimeout(() => sockets.forEach((s) => s.terminate()), CLOSE_GRACE_MS);
+    const grace = this.clock.setTimeout(() => sockets.forEach((s) => s.terminate()), CLOSE_GRACE_MS);
     await gone;
-    clearTimeout(grace);
+    grace();
     await this.releases.all();
     this.http.closeAllConnections();
     await listening;

@@ -1,4 +1,5 @@
 import type { Logger } from '../common/logger';
+import type { Clock } from '../common/clock';
 import type { Now } from './rate';
 import type { AttachOptions, Client, ExplainResult, ServiceStats, SessionOptions } from '../common/service-types';
 
@@ -60,4 +61,6 @@ export interface GatewayOptions extends Partial<GatewayLimits> {
   readonly perMessageDeflate?: boolean;
   /** Time for the rate limits (tests pass their own); default `performance.now`. */
   readonly now?: Now;
+  /** Timers for the heartbeat and the close grace (tests pass their own); default the real clock. */
+  readonly clock?: Clock;
 }

@@ -1,5 +1,5 @@
 import type { CrashWindow } from '../../common/backoff';
-import type { TimerHandle } from '../../common/clock';
+import type { Cancel } from '../../common/clock';
 import type { Identifier } from '../../router/identifier';
 import type { Pattern } from '../../router/pattern';
 import type { ActorHandle } from '../nact';
@@ -23,7 +23,7 @@ export class SessionRecord {
   incarnation = 0;
   /** Bumped on every attach; 0 while detached. A client handle acts only while it is current. */
   attachment = 0;
-  idleTimer: TimerHandle | null = null;
+  idleTimer: Cancel | null = null;
   /** Identifies the armed idle timer, so a late firing of a cancelled one is ignored. */
   idleToken = 0;
   closed = false;
