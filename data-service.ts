@@ -4,11 +4,11 @@ import { createLogger } from './common/logger';
 import type { Logger } from './common/logger';
 import type { AttachOptions, Client, CrashTarget, ExplainResult, Limits, ServiceOptions, ServiceStats, SessionOptions } from './common/service-types';
 import { OVERFLOW_POLICIES } from './common/service-types';
-import { Manager } from './actors/manager';
-import type { ManagerMsg } from './actors/manager-protocol';
+import { Manager } from './actors/manager/manager';
+import type { ManagerMsg } from './actors/manager/manager-protocol';
 import type { ActorHandle, Reply } from './actors/nact';
 import { ActorSystem, spawnActor } from './actors/nact';
-import { DEFAULT_PROVIDER_RESTART, DEFAULT_SESSION_RESTART } from './actors/restart-policy';
+import { DEFAULT_PROVIDER_RESTART, DEFAULT_SESSION_RESTART } from './common/restart-policy';
 import type { Provider, ProviderFactory } from './providers/contract';
 
 export const DEFAULT_LIMITS: Limits = { maxSessions: 100_000, maxPatternsPerSession: 1_000, maxOutBuffer: 1_000_000 };

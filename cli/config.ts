@@ -3,9 +3,10 @@ import { dirname, resolve } from 'node:path';
 import { OVERFLOW_POLICIES, type Limits, type OverflowPolicy } from '../common/service-types';
 import { DEFAULT_GATEWAY_LIMITS, type GatewayLimits } from '../gateway/types';
 import type { ProviderFactory } from '../providers/contract';
-import { checks, providerFactory, ProviderConfigError } from '../providers/registry';
+import { checks } from '../common/option-checks';
+import { providerFactory, ProviderConfigError } from '../providers/registry';
 import { readNatsConfig, type NatsConfig } from '../cluster/config';
-import { Fields } from './fields';
+import { Fields } from '../common/fields';
 
 /** The configuration file (README, "Configuration"), checked and with defaults filled in. */
 export interface TesseraConfig {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Subscription } from 'nats';
 import type { Msg } from 'nats';
-import { SerialQueue } from '../actors/serial-queue';
+import { SerialQueue } from '../common/serial-queue';
 import type { Clock } from '../common/clock';
 import { TesseraError, toError } from '../common/errors';
 import type { Logger } from '../common/logger';

@@ -15,6 +15,11 @@ export interface MessageEnvelope {
   /** Source time, when the provider knows it. */
   readonly eventTs?: number;
   readonly payload: Payload;
+  /**
+   * What the message costs a buffer in bytes (an estimate of its encoded size), computed once
+   * when the service takes it in; out-buffers and send queues are bounded by it.
+   */
+  readonly size?: number;
 }
 
 export type ProviderDownReason = 'crashed' | 'gave-up' | 'reported' | 'removed';

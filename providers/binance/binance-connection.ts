@@ -1,8 +1,7 @@
 import type { JsonValue } from '../../common/json';
-import type { ConnectionHost, ConnectionSettings, Frame, StreamPayload } from './connection-types';
-import type { ControlOp } from './link';
-import { ManagedConnection } from './managed-connection';
-import type { Endpoint } from './streams';
+import type { ConnectionHost, ConnectionSettings, Frame, StreamPayload } from '../exchange/connection-types';
+import type { ControlOp } from '../exchange/link';
+import { ManagedConnection } from '../exchange/managed-connection';
 
 /**
  * One combined-stream connection to a USD-M futures endpoint. Frames are
@@ -13,7 +12,7 @@ export class BinanceConnection extends ManagedConnection {
   constructor(
     host: ConnectionHost,
     settings: ConnectionSettings,
-    readonly endpoint: Endpoint,
+    readonly endpoint: string,
     private readonly baseUrl: string,
   ) {
     super(host, settings);

@@ -2,10 +2,10 @@ import type { Identifier } from '../../router/identifier';
 import type { Pattern } from '../../router/pattern';
 import type { Provider, ProviderContext, StreamFailure, SubscribeResult } from '../contract';
 import { BinanceConnection } from './binance-connection';
-import type { ConnectionCounters, ConnectionHost, ConnectionSettings, StreamPayload } from './connection-types';
+import type { ConnectionCounters, ConnectionHost, ConnectionSettings, StreamPayload } from '../exchange/connection-types';
 import { expandPattern } from './expand';
 import { resolveOptions, type BinanceOptions, type ResolvedBinanceOptions } from './options';
-import { ConnectionPool, type PlacedStream } from './pool';
+import { ConnectionPool, type PlacedStream } from '../exchange/pool';
 import { streamOf } from './streams';
 
 /** Counters for `stats()`. Frames dropped are counted by why, never emitted. */
@@ -34,7 +34,7 @@ export interface BinanceStats {
 export class BinanceProvider implements Provider {
   private readonly options: ResolvedBinanceOptions;
   private ctx: ProviderContext | undefined;
-  private pool: ConnectionPool | undefined;
+  private pool: ConnectionPool<BinanceConnection> | undefined;
   /** Subscribed (or subscribing) stream name → the identifier it is emitted under. */
   private readonly streams = new Map<string, Identifier>();
   private readonly counters: ConnectionCounters = zeroCounters();
@@ -121,7 +121,7 @@ export class BinanceProvider implements Provider {
     };
   }
 
-  private requirePool(): ConnectionPool {
+  private requirePool(): ConnectionPool<BinanceConnection> {
     if (!this.pool) throw new Error('binance provider is not started');
     return this.pool;
   }
