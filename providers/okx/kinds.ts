@@ -33,6 +33,8 @@ export type Mapping = 'raw' | 'trade' | 'quote' | 'derivative' | 'liquidation';
 export interface KindSpec {
   readonly channels: readonly ChannelName[];
   readonly mapping: Mapping;
+  /** Written without a swap: the stream is the whole venue's (every swap's liquidations). */
+  readonly allMarket?: true;
 }
 
 const raw = (channel: ChannelName): KindSpec => ({ channels: [channel], mapping: 'raw' });
@@ -49,7 +51,7 @@ export const KINDS: Readonly<Record<string, KindSpec>> = {
   'funding-rate': raw('funding-rate'),
   'open-interest': raw('open-interest'),
   'index-tickers': raw('index-tickers'),
-  'liquidation-orders': raw('liquidation-orders'),
+  'liquidation-orders': { channels: ['liquidation-orders'], mapping: 'raw', allMarket: true },
 };
 
 export const KIND_NAMES: readonly string[] = Object.keys(KINDS);
@@ -81,11 +83,12 @@ export function subscriptionName(channel: ChannelName, argument: string): string
 /** A valid stream: its swap, kind and the venue subscriptions it needs. */
 export interface OkxStream {
   readonly ok: true;
-  readonly tag: string;
+  /** The swap; undefined for an all-market kind. */
+  readonly tag: string | undefined;
   readonly kind: string;
   readonly spec: KindSpec;
   /** The swap's instId, as elements carry it. */
-  readonly instId: string;
+  readonly instId: string | undefined;
   readonly subscriptions: readonly string[];
 }
 
@@ -99,13 +102,18 @@ export function streamOf(id: Identifier, catalogue: Catalogue): StreamRef {
     return refuse(kinds.length === 0 ? `no okx stream kind; expected one of ${KIND_NAMES.join(', ')}` : `more than one stream kind (${kinds.map((t) => t.name).join(', ')})`);
   }
   const kind = kinds[0];
+  const spec = KINDS[kind.name];
   if (kind.params.size > 0) return refuse(`${kind.name} takes no params`);
+  if (spec.allMarket) {
+    if (others.length > 0) return refuse(`${kind.name} carries every swap; write it without a symbol (or use <swap>.liquidation)`);
+    const subscriptions = spec.channels.map((c) => subscriptionName(c, argumentOf(c, '')));
+    return { ok: true, tag: undefined, kind: kind.name, spec, instId: undefined, subscriptions };
+  }
   if (others.length !== 1) return refuse(others.length === 0 ? `${kind.name} needs a swap, e.g. btc-usdt-swap.${kind.name}` : `expected <swap>.<kind>, got more than one symbol (${others.map((t) => t.name).join(', ')})`);
   const symbol = others[0];
   if (symbol.params.size > 0) return refuse(`symbol tag "${symbol.name}" takes no params`);
   const problem = catalogue.problem(symbol.name);
   if (problem) return refuse(problem);
-  const spec = KINDS[kind.name];
   const subscriptions = spec.channels.map((c) => subscriptionName(c, argumentOf(c, symbol.name)));
   return { ok: true, tag: symbol.name, kind: kind.name, spec, instId: instIdOf(symbol.name), subscriptions };
 }
