@@ -8,7 +8,7 @@ import { parseRecordingLine, RecordingWriter, ReplayProvider, type ReplayOptions
 import { parseIdentifier, type Identifier } from '../router/identifier';
 import { parsePattern } from '../router/pattern';
 import { systemClock } from '../common/clock';
-import { CaptureContext } from './support/capture-context';
+import { CaptureContext } from '../testkit';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-replay-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import { Identifier } from '../router/identifier';
 import { ProviderScript } from '../testkit/scripted-provider';
 import { EnvelopeRecorder, waitUntil } from '../testkit/wait';
-import { ManualClock } from './support/capture-context';
+import { ManualClock } from '../testkit';
 import { startService } from './support/service';
 
 const policy = { initialBackoffMs: 200, maxBackoffMs: 30_000, jitter: 0.2, maxRestarts: 3, withinMs: 60_000 };

@@ -1,4 +1,5 @@
 import { Identifier } from '../../router/identifier';
+import type { StreamRef } from '../exchange/provider';
 
 /**
  * Identifiers ↔ USD-M futures stream names. An identifier is `<symbol>.<kind>[params]` (the
@@ -11,7 +12,6 @@ import { Identifier } from '../../router/identifier';
 /** `/public` carries the high-frequency book streams, `/market` everything else. */
 export type Endpoint = 'public' | 'market';
 
-export type StreamRef = { readonly ok: true; readonly stream: string; readonly endpoint: Endpoint } | { readonly ok: false; readonly reason: string };
 
 type Params = Readonly<Record<string, string>>;
 

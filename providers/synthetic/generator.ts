@@ -57,6 +57,8 @@ export class PayloadGenerator {
         return { symbol, price, qty: this.qty(), side: this.side(), n };
       case 'trades':
         return { symbol, tradeId: n, price, qty: this.qty(), side: this.side(), n };
+      case 'trade':
+        return { price, amount: this.qty(), side: this.side(), tradeId: String(n) };
       case 'quotes': {
         const halfSpread = Math.max(this.price * VOLATILITY * this.random(), 10 ** -this.priceDecimals);
         return {
