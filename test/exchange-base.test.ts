@@ -106,4 +106,40 @@ describe('the exchange base with a text-framed venue', () => {
       ctx.dispose();
     }
   });
+
+  it('keeps within a per-hour request budget, and pings get through while requests wait', async () => {
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const options = resolveExchangeOptions(
+      { venue: 'text', maxControlMessagesPerSecond: 50, maxStreamsPerConnection: 1024, connectionLifetimeMs: 86_400_000, symbol: /^[a-z]+$/, symbolRule: 'lower case' },
+      { ...BINANCE_DEFAULTS, baseUrl: url, pingIntervalMs: 40, staleTimeoutMs: 5_000, controlMessagesPerSecond: 20, streamsPerRequest: 1, subscribeTimeoutMs: 600 },
+    );
+    const provider = new ExchangeProvider(
+      {
+        name: 'text',
+        streamOf: (id) => ({ ok: true, stream: id.tags[0].name, endpoint: 'one' }),
+        expand: () => [],
+        eventTime: () => undefined,
+        connect: (_endpoint, host, settings) => new TextConnection(host, { ...settings, requestsPerHour: 2 }, url),
+      },
+      options,
+    );
+    const ctx = new CaptureContext({ name: 'text', clock: systemClock });
+    provider.start(ctx);
+    try {
+      const [a, b, c] = ['text::a', 'text::b', 'text::c'].map((t) => parseIdentifier(t));
+      expect(await provider.subscribe([a, b])).toEqual({});
+      const late = provider.subscribe([c]);
+      const requests = (): number => seen.filter((t) => t !== 'ping').length;
+      const pingsBefore = seen.filter((t) => t === 'ping').length;
+      await waitFor(() => seen.filter((t) => t === 'ping').length >= pingsBefore + 3, 'pings while the budget is spent');
+      expect(requests()).toBe(2);
+      expect(await late).toEqual({ failed: [{ id: c, reason: 'not confirmed within 600 ms' }] });
+      expect(requests()).toBe(2);
+      expect(provider.stats()).toMatchObject({ reconnects: 0, staleReplacements: 0 });
+      expect(ctx.failures).toEqual([]);
+    } finally {
+      provider.stop();
+      ctx.dispose();
+    }
+  });
 });

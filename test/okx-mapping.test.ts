@@ -26,7 +26,7 @@ describe('okx identifier → venue subscriptions', () => {
     ['okx::btc-usdt-swap.trades', ['trades:BTC-USDT-SWAP']],
     ['okx::btc-usdt-swap.bbo-tbt', ['bbo-tbt:BTC-USDT-SWAP']],
     ['okx::btc-usdt-swap.index-tickers', ['index-tickers:BTC-USDT']],
-    ['okx::liquidation-orders', ['liquidation-orders:SWAP']],
+    ['okx::sol-usdt-swap.liquidation-orders', ['liquidation-orders:SWAP']],
   ])('%s → %j', (text, subscriptions) => {
     const ref = stream(text);
     expect(ref.ok && ref.subscriptions).toEqual(subscriptions);
@@ -44,7 +44,6 @@ describe('okx identifier → venue subscriptions', () => {
     ['okx::doge-usdt-swap.trade', /offers no swap "doge-usdt-swap"/],
     ['okx::btc-usdt-swap.trade[x=1]', /takes no params/],
     ['okx::btc-usdt-swap[x=1].trade', /takes no params/],
-    ['okx::btc-usdt-swap.liquidation-orders', /carries every swap; write it without a symbol/],
   ])('refuses %s', (text, why) => {
     expect(reason(text)).toMatch(why);
   });

@@ -3,6 +3,7 @@ import type { StreamPayload } from '../exchange/connection-types';
 import { ExchangeProvider, type ExchangeStats, type Venue } from '../exchange/provider';
 import { BinanceConnection } from './binance-connection';
 import { expandPattern } from './expand';
+import { binanceNormalizer } from './normalize';
 import { resolveOptions, type BinanceOptions } from './options';
 import { streamOf } from './streams';
 
@@ -20,6 +21,7 @@ export class BinanceProvider extends ExchangeProvider<BinanceConnection> {
       streamOf,
       expand: (pattern: Pattern) => expandPattern(pattern, o.symbols),
       eventTime,
+      normalizer: binanceNormalizer,
       connect: (endpoint, host, settings) => new BinanceConnection(host, settings, endpoint, o.baseUrl),
     };
     super(venue, o);

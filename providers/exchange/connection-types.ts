@@ -58,4 +58,6 @@ export interface ConnectionSettings {
   readonly staleTimeoutMs: number;
   readonly renewAfterMs: number;
   readonly backoff: BackoffSettings;
+  /** Subscribe/unsubscribe requests per connection per rolling hour, for venues that budget them (pings aside). */
+  readonly requestsPerHour?: number;
 }

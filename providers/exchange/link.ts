@@ -37,6 +37,8 @@ export interface LinkLimits {
   readonly connectTimeoutMs: number;
   readonly pingIntervalMs: number;
   readonly staleTimeoutMs: number;
+  /** A venue's budget of subscribe/unsubscribe requests per connection per rolling hour (pings aside). */
+  readonly requestsPerHour?: number;
 }
 
 type Outgoing = { readonly kind: 'request'; readonly op: ControlOp; readonly streams: string[] } | { readonly kind: 'ping' };
@@ -59,6 +61,7 @@ export class Link {
   /** Requests awaiting their reply, by the id's text (see RequestId). */
   private readonly awaiting = new Map<string, { op: ControlOp; streams: string[]; cancel: () => void }>();
   private readonly pacer: Pacer;
+  private readonly hourly: Pacer | undefined;
   private readonly ws: WebSocket;
   private nextId = 1;
   private cancelFlush: (() => void) | undefined;
@@ -73,6 +76,7 @@ export class Link {
   ) {
     this.createdAt = this.lastHeardAt = this.lastPingAt = deps.now();
     this.pacer = new Pacer(deps.now, limits.messagesPerSecond);
+    this.hourly = limits.requestsPerHour === undefined ? undefined : new Pacer(deps.now, limits.requestsPerHour, 3_600_000);
     // autoPong answers the exchange's pings; it is ws's default, made explicit because it is required.
     this.ws = new WebSocket(url, { autoPong: true, perMessageDeflate: false });
     const heard = deps.guard(() => (this.lastHeardAt = deps.now()));
@@ -144,6 +148,9 @@ export class Link {
     if (this.queue.some((o) => o.kind === 'ping')) return;
     this.lastPingAt = this.deps.now();
     this.queue.push({ kind: 'ping' });
+    // A flush may be waiting on the hourly budget; the ping must not wait with it.
+    this.cancelFlush?.();
+    this.cancelFlush = undefined;
     this.flush();
   }
 
@@ -219,7 +226,14 @@ export class Link {
   private flush(): void {
     if (this.state !== 'open' || this.cancelFlush) return;
     while (this.queue.length > 0) {
-      const wait = this.pacer.delay();
+      let wait = this.pacer.delay();
+      let next = 0;
+      const budget = wait === 0 && this.queue[0].kind === 'request' ? (this.hourly?.delay() ?? 0) : 0;
+      if (budget > 0) {
+        // Requests wait for the hourly budget; a ping queued behind them goes first.
+        next = this.queue.findIndex((o) => o.kind === 'ping');
+        if (next < 0) wait = budget;
+      }
       if (wait > 0) {
         this.cancelFlush = this.deps.setTimeout(
           this.deps.guard(() => {
@@ -230,7 +244,7 @@ export class Link {
         );
         return;
       }
-      this.send(this.queue.shift()!);
+      this.send(this.queue.splice(next, 1)[0]);
     }
   }
 
@@ -241,6 +255,7 @@ export class Link {
       this.deps.ping(this.ws);
       return;
     }
+    this.hourly?.record();
     const id = this.nextId++;
     const cancel = this.deps.setTimeout(
       this.deps.guard(() => this.terminate(`no reply to ${out.op} #${id} within ${this.limits.ackTimeoutMs} ms`)),

@@ -3,10 +3,17 @@ import type { Pattern } from '../../router/pattern';
 import type { Provider, ProviderContext, StreamFailure, SubscribeResult } from '../contract';
 import type { ConnectionCounters, ConnectionHost, ConnectionSettings, StreamPayload } from './connection-types';
 import { connectionSettings, type ResolvedExchangeOptions } from './options';
+import type { MappedKind, Normalizer } from './normalize';
 import { ConnectionPool, type PlacedStream, type PooledConnection } from './pool';
+import { StreamRoutes } from './routes';
 
-/** The venue stream an identifier names and where it is served, or why there is none. */
-export type StreamRef = { readonly ok: true; readonly stream: string; readonly endpoint: string } | { readonly ok: false; readonly reason: string };
+/**
+ * The venue stream an identifier names and where it is served, or why there is none. A normalized
+ * kind names the raw stream it reads and the schema it maps that stream to.
+ */
+export type StreamRef =
+  | { readonly ok: true; readonly stream: string; readonly endpoint: string; readonly normalized?: MappedKind }
+  | { readonly ok: false; readonly reason: string };
 
 /**
  * What makes a venue a venue; everything else (the stream map, subscribe and unsubscribe over a
@@ -22,6 +29,8 @@ export interface Venue<C extends PooledConnection = PooledConnection> {
   expand(pattern: Pattern): readonly Identifier[];
   /** The venue's event time of a message, if it has one. */
   eventTime(payload: StreamPayload): number | undefined;
+  /** A fresh normalizer of one stream's messages into `kind` (needed once `streamOf` names normalized kinds). */
+  normalizer?(kind: MappedKind): Normalizer;
   /** Opens one connection to `endpoint` (a `ManagedConnection` subclass). */
   connect(endpoint: string, host: ConnectionHost, settings: ConnectionSettings): C;
 }
@@ -37,6 +46,8 @@ export interface ExchangeStats {
   readonly malformedFrames: number;
   /** Well-formed, for a stream not subscribed (for example in flight across an unsubscribe). */
   readonly unknownStreamFrames: number;
+  /** Stream messages a normalized kind could not map (a field missing or not a number); not emitted. */
+  readonly unmappableMessages: number;
   /** Seen on both sockets while a connection was renewed; delivered once. */
   readonly duplicateFrames: number;
   readonly controlMessages: number;
@@ -49,11 +60,12 @@ export interface ExchangeStats {
 export class ExchangeProvider<C extends PooledConnection = PooledConnection> implements Provider {
   private ctx: ProviderContext | undefined;
   private pool: ConnectionPool<C> | undefined;
-  /** Subscribed (or subscribing) stream name → the identifier it is emitted under. */
-  private readonly streams = new Map<string, Identifier>();
+  /** Subscribed (or subscribing) stream names → the identifiers they feed. */
+  private streams = new StreamRoutes(() => {});
   private readonly counters: ConnectionCounters = zeroCounters();
   private messages = 0;
   private unknownStreamFrames = 0;
+  private unmappableMessages = 0;
 
   constructor(
     private readonly venue: Venue<C>,
@@ -63,6 +75,10 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
   start(ctx: ProviderContext): void {
     if (this.ctx) throw new Error(`${this.venue.name} provider is already started`);
     this.ctx = ctx;
+    this.streams = new StreamRoutes((id, payload, eventTs) => {
+      this.messages++;
+      ctx.emit(id, payload, eventTs);
+    });
     const settings = connectionSettings(this.options);
     const host = this.connectionHost(ctx);
     this.pool = new ConnectionPool((endpoint) => this.venue.connect(endpoint, host, settings), this.options.streamsPerConnection);
@@ -93,15 +109,10 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
     for (const id of ids) {
       const ref = this.venue.streamOf(id);
       if (!ref.ok) failed.push({ id, reason: ref.reason });
-      else if (!this.streams.has(ref.stream)) {
-        this.streams.set(ref.stream, id);
-        placed.push(ref);
-      }
+      else if (!this.streams.has(id) && this.streams.add(ref.stream, id, ref.normalized && this.normalizer(ref.normalized))) placed.push(ref);
     }
     for (const { stream, reason } of await pool.subscribe(placed)) {
-      const id = this.streams.get(stream);
-      this.streams.delete(stream);
-      if (id) failed.push({ id, reason });
+      for (const id of this.streams.drop(stream)) failed.push({ id, reason });
     }
     return failed.length > 0 ? { failed } : {};
   }
@@ -109,8 +120,8 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
   unsubscribe(ids: readonly Identifier[]): void {
     const gone: string[] = [];
     for (const id of ids) {
-      const ref = this.venue.streamOf(id);
-      if (ref.ok && this.streams.delete(ref.stream)) gone.push(ref.stream);
+      const stream = this.streams.remove(id);
+      if (stream !== undefined) gone.push(stream);
     }
     this.pool?.unsubscribe(gone);
   }
@@ -121,8 +132,14 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
       streams: this.streams.size,
       messages: this.messages,
       unknownStreamFrames: this.unknownStreamFrames,
+      unmappableMessages: this.unmappableMessages,
       ...this.counters,
     };
+  }
+
+  private normalizer(kind: MappedKind): Normalizer {
+    if (!this.venue.normalizer) throw new Error(`${this.venue.name} names the normalized kind ${kind} but has no normalizer`);
+    return this.venue.normalizer(kind);
   }
 
   private requirePool(): ConnectionPool<C> {
@@ -140,27 +157,29 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
       counters: this.counters,
       fail: (error) => ctx.fail(error),
       data: (stream, payload) => {
-        if (live()) this.deliver(ctx, stream, payload);
+        if (live()) this.deliver(stream, payload);
       },
       streamDown: (stream, reason) => {
-        const id = this.streams.get(stream);
-        if (id && live()) ctx.streamDown(id, reason);
+        this.streams.reset(stream);
+        if (live()) for (const id of this.streams.idsOf(stream)) ctx.streamDown(id, reason);
       },
       streamUp: (stream) => {
-        const id = this.streams.get(stream);
-        if (id && live()) ctx.streamUp(id);
+        if (live()) for (const id of this.streams.idsOf(stream)) ctx.streamUp(id);
       },
     };
   }
 
-  private deliver(ctx: ProviderContext, stream: string, payload: StreamPayload): void {
-    const id = this.streams.get(stream);
-    if (!id) {
-      this.unknownStreamFrames++;
-      return;
+  private deliver(stream: string, payload: StreamPayload): void {
+    switch (this.streams.deliver(stream, payload, this.venue.eventTime(payload))) {
+      case 'unknown-stream':
+        this.unknownStreamFrames++;
+        return;
+      case 'unmappable':
+        this.unmappableMessages++;
+        return;
+      case 'delivered':
+        return;
     }
-    this.messages++;
-    ctx.emit(id, payload, this.venue.eventTime(payload));
   }
 }
 
