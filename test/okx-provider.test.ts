@@ -144,6 +144,7 @@ describe('OkxProvider requests', () => {
     const { tags, instIds } = swaps(6);
     const quiet = { pingIntervalMs: DAY - 1, staleTimeoutMs: DAY, subscribeTimeoutMs: 2 * HOUR };
     const { fake, clock, provider } = await startOkxRig({ ...quiet, symbols: tags, streamsPerRequest: 1, requestsPerHour: 4 }, { instruments: instIds, maxRequestsPerHour: 4 });
+    fake.now = () => clock.now();
     const done = provider.subscribe(tags.map((t) => parseIdentifier(`okx::${t}.trade`)));
     await waitFor(() => fake.subscribed().length === 4, 'the first four requests');
     clock.jump(HOUR / 2);

@@ -5,7 +5,8 @@ import { startOkxRig, stopOkxRigs } from './support/okx-rig';
 // Against test/support/fake-okx.ts, which follows the venue's v5 WebSocket docs.
 
 const ids = (...texts: string[]): Identifier[] => texts.map((t) => parseIdentifier(t));
-const fast = { reconnectInitialMs: 20, reconnectMaxMs: 100 };
+// Our pings share the per-second budget with requests; 10 a second leaves room for one every 100 ms.
+const fast = { reconnectInitialMs: 20, reconnectMaxMs: 100, controlMessagesPerSecond: 10 };
 const trade = (instId: string, n: number) => [{ instId, tradeId: String(n), px: '100', sz: '1', side: 'buy', ts: String(1_700_000_000_000 + n) }];
 
 afterEach(stopOkxRigs);

@@ -1,3 +1,4 @@
+import type { JsonValue } from '../../common/json';
 import type { ConnectionHost, ConnectionSettings, Frame } from '../exchange/connection-types';
 import type { ControlOp, PingSocket } from '../exchange/link';
 import { ManagedConnection } from '../exchange/managed-connection';
@@ -51,7 +52,7 @@ export class OkxConnection extends ManagedConnection {
         if (frame.id === undefined) return { kind: 'malformed', reason: `an error without a request id (${frame.code}: ${frame.msg})` };
         return { kind: 'reply', id: frame.id, error: `${frame.code}: ${frame.msg}` };
       case 'data':
-        return { kind: 'data', stream: `${frame.channel}:${frame.argument}`, payload: frame.data as unknown[] as Frame extends { payload: infer P } ? P : never };
+        return { kind: 'data', stream: `${frame.channel}:${frame.argument}`, payload: frame.data as JsonValue[] };
       case 'malformed':
         return frame;
     }

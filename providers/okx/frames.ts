@@ -1,5 +1,5 @@
 import type { JsonValue } from '../../common/json';
-import type { JsonObject } from './normalize';
+import type { JsonObject } from '../exchange/normalize';
 
 /**
  * Incoming text → what it is, per the venue's WebSocket docs ("Subscribe", "Unsubscribe",

@@ -1,4 +1,7 @@
-import type { Identifier } from '../../router/identifier';
+import { Identifier } from '../../router/identifier';
+import type { Pattern } from '../../router/pattern';
+import type { MappedKind } from '../exchange/normalize';
+import type { StreamRef } from '../exchange/provider';
 import { indexIdOf, instIdOf, type Catalogue } from './instruments';
 
 /**
@@ -27,8 +30,8 @@ export const CHANNELS = {
 
 export type ChannelName = keyof typeof CHANNELS;
 
-/** How a kind turns its channels' elements into messages. */
-export type Mapping = 'raw' | 'trade' | 'quote' | 'derivative' | 'liquidation';
+/** How a kind turns its channels' pushes into messages: passed through, or normalized. */
+export type Mapping = 'raw' | MappedKind;
 
 export interface KindSpec {
   readonly channels: readonly ChannelName[];
@@ -80,21 +83,10 @@ export function subscriptionName(channel: ChannelName, argument: string): string
   return `${channel}:${argument}`;
 }
 
-/** A valid stream: its swap, kind and the venue subscriptions it needs. */
-export interface OkxStream {
-  readonly ok: true;
-  /** The swap; undefined for an all-market kind. */
-  readonly tag: string | undefined;
-  readonly kind: string;
-  readonly spec: KindSpec;
-  /** The swap's instId, as elements carry it. */
-  readonly instId: string | undefined;
-  readonly subscriptions: readonly string[];
-}
+/** The one endpoint: every channel used here is on the public WebSocket. */
+export const ENDPOINT = 'public';
 
-export type StreamRef = OkxStream | { readonly ok: false; readonly reason: string };
-
-/** The stream an identifier names, or why the venue does not offer it. */
+/** The venue subscriptions an identifier needs (the first is `stream`, the rest `also`), or why it cannot be one. */
 export function streamOf(id: Identifier, catalogue: Catalogue): StreamRef {
   const kinds = id.tags.filter((t) => isKind(t.name));
   const others = id.tags.filter((t) => !isKind(t.name));
@@ -106,18 +98,49 @@ export function streamOf(id: Identifier, catalogue: Catalogue): StreamRef {
   if (kind.params.size > 0) return refuse(`${kind.name} takes no params`);
   if (spec.allMarket) {
     if (others.length > 0) return refuse(`${kind.name} carries every swap; write it without a symbol (or use <swap>.liquidation)`);
-    const subscriptions = spec.channels.map((c) => subscriptionName(c, argumentOf(c, '')));
-    return { ok: true, tag: undefined, kind: kind.name, spec, instId: undefined, subscriptions };
+    return ref(spec, '');
   }
-  if (others.length !== 1) return refuse(others.length === 0 ? `${kind.name} needs a swap, e.g. btc-usdt-swap.${kind.name}` : `expected <swap>.<kind>, got more than one symbol (${others.map((t) => t.name).join(', ')})`);
+  if (others.length !== 1) {
+    return refuse(others.length === 0 ? `${kind.name} needs a swap, e.g. btc-usdt-swap.${kind.name}` : `expected <swap>.<kind>, got more than one symbol (${others.map((t) => t.name).join(', ')})`);
+  }
   const symbol = others[0];
   if (symbol.params.size > 0) return refuse(`symbol tag "${symbol.name}" takes no params`);
   const problem = catalogue.problem(symbol.name);
-  if (problem) return refuse(problem);
-  const subscriptions = spec.channels.map((c) => subscriptionName(c, argumentOf(c, symbol.name)));
-  return { ok: true, tag: symbol.name, kind: kind.name, spec, instId: instIdOf(symbol.name), subscriptions };
+  return problem ? refuse(problem) : ref(spec, symbol.name);
+}
+
+/** The swap an identifier of a per-swap kind names (its instId), once `streamOf` accepted it. */
+export function instIdOfStream(id: Identifier): string {
+  const symbol = id.tags.find((t) => !isKind(t.name));
+  return symbol ? instIdOf(symbol.name) : '';
+}
+
+function ref(spec: KindSpec, tag: string): StreamRef {
+  const [stream, ...also] = spec.channels.map((c) => subscriptionName(c, argumentOf(c, tag)));
+  const normalized = spec.mapping === 'raw' ? {} : { normalized: spec.mapping };
+  return { ok: true, stream, endpoint: ENDPOINT, ...normalized, ...(also.length > 0 ? { also } : {}) };
 }
 
 function refuse(reason: string): StreamRef {
   return { ok: false, reason };
+}
+
+/**
+ * The streams a wildcard starts: the swap a pattern names (or every one in the catalogue) × the
+ * kind it names (or every per-swap kind). The all-market `liquidation-orders` starts only when
+ * named exactly.
+ */
+export function expandPattern(pattern: Pattern, catalogue: Catalogue): Identifier[] {
+  const kindNames = pattern.constraints.filter((c) => isKind(c.name)).map((c) => c.name);
+  const swapNames = pattern.constraints.filter((c) => !isKind(c.name)).map((c) => c.name);
+  if (kindNames.length > 1 || swapNames.length > 1) return [];
+  const kinds = kindNames.length === 1 ? kindNames : KIND_NAMES.filter((k) => !KINDS[k].allMarket);
+  const out: Identifier[] = [];
+  for (const tag of swapNames.length === 1 ? swapNames : catalogue.list) {
+    for (const kind of kinds) {
+      const id = KINDS[kind].allMarket ? Identifier.of(pattern.namespace, { [kind]: {} }) : Identifier.of(pattern.namespace, { [tag]: {}, [kind]: {} });
+      if (streamOf(id, catalogue).ok && pattern.matches(id)) out.push(id);
+    }
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import { OkxProvider, type OkxOptions } from '../../providers/okx';
-import { CaptureContext } from './capture-context';
+import { CaptureContext } from '../../testkit';
 import { JumpClock } from './binance-context';
 import { FakeOkx, type FakeOkxOptions } from './fake-okx';
 
