@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { isTesseraError } from '../common/errors';
 import { BinanceProvider, type BinanceOptions } from './binance';
+import { BybitProvider, type BybitOptions } from './bybit';
 import { checks, type OptionCheck } from '../common/option-checks';
 import type { Provider, ProviderFactory } from './contract';
 import { EXCHANGE_OPTION_CHECKS } from './exchange/options';
@@ -68,6 +69,11 @@ const binance = define<Omit<BinanceOptions, 'random'>>({
   create: (options) => new BinanceProvider(options),
 });
 
+const bybit = define<Omit<BybitOptions, 'random'>>({
+  options: EXCHANGE_OPTION_CHECKS,
+  create: (options) => new BybitProvider(options),
+});
+
 const okx = define<Omit<OkxOptions, 'random'>>({
   options: { ...EXCHANGE_OPTION_CHECKS, requestsPerHour: checks.integer(1, VENUE_REQUESTS_PER_HOUR) },
   create: (options) => new OkxProvider(options),
@@ -78,6 +84,7 @@ const PROVIDER_TYPES: ReadonlyMap<string, ProviderType<Record<string, unknown>>>
   ['synthetic', synthetic],
   ['replay', replay],
   ['binance', binance],
+  ['bybit', bybit],
   ['okx', okx],
 ]);
 

@@ -1,6 +1,6 @@
 import { parseIdentifier, type Identifier } from '../router/identifier';
-import { maxInWindow, waitFor } from './support/binance-context';
-import { startOkxRig, stopOkxRigs, swaps } from './support/okx-rig';
+import { maxInWindow, stopRigs, waitFor } from './support/binance-context';
+import { startOkxRig, swaps } from './support/okx-rig';
 
 // Against test/support/fake-okx.ts, which follows the venue's v5 WebSocket docs.
 
@@ -8,7 +8,7 @@ const ids = (...texts: string[]): Identifier[] => texts.map((t) => parseIdentifi
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-afterEach(stopOkxRigs);
+afterEach(stopRigs);
 
 describe('OkxProvider against a fake venue', () => {
   it('subscribes on /ws/v5/public, one argument per venue subscription, and emits normalized trades and quotes', async () => {

@@ -1,6 +1,6 @@
 import { parseIdentifier, type Identifier } from '../router/identifier';
-import { waitFor } from './support/binance-context';
-import { startOkxRig, stopOkxRigs } from './support/okx-rig';
+import { stopRigs, waitFor } from './support/binance-context';
+import { startOkxRig } from './support/okx-rig';
 
 // Against test/support/fake-okx.ts, which follows the venue's v5 WebSocket docs.
 
@@ -9,7 +9,7 @@ const ids = (...texts: string[]): Identifier[] => texts.map((t) => parseIdentifi
 const fast = { reconnectInitialMs: 20, reconnectMaxMs: 100, controlMessagesPerSecond: 10 };
 const trade = (instId: string, n: number) => [{ instId, tradeId: String(n), px: '100', sz: '1', side: 'buy', ts: String(1_700_000_000_000 + n) }];
 
-afterEach(stopOkxRigs);
+afterEach(stopRigs);
 
 describe('OkxProvider keeps its connection alive', () => {
   it('pings a quiet connection with the text ping, so the venue’s idle cut never comes', async () => {
@@ -62,6 +62,8 @@ describe('OkxProvider reconnects', () => {
     expect(ctx.events.filter((e) => e.kind !== 'stream-down' && e.kind !== 'stream-up')).toEqual([]);
     expect(ctx.events.filter((e) => 'id' in e && e.id === derivative.canonical).map((e) => e.kind)).toEqual(['stream-down', 'stream-up']);
     expect(provider.stats().reconnects).toBe(1);
+    // Each stream that was flowing gets one gap notice, after the message that came before the break.
+    expect(ctx.gaps.map((g) => [g.id, g.afterEmits]).sort()).toEqual([btc, sol, derivative].map((id) => [id.canonical, 1]).sort());
     fake.publish('trades', 'BTC-USDT-SWAP', trade('BTC-USDT-SWAP', 2));
     await ctx.waitForEmits(2);
   });

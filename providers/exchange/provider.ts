@@ -174,7 +174,13 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
       streamDown: (stream, reason) => {
         this.streams.reset(stream);
         const down = this.streams.down(stream);
-        if (live()) for (const id of down) ctx.streamDown(id, reason);
+        if (!live()) return;
+        // What the venue sends until the stream is back is lost: its clients get a gap notice, placed
+        // after the last message that came before the break.
+        for (const id of down) {
+          ctx.gap(id, reason);
+          ctx.streamDown(id, reason);
+        }
       },
       streamUp: (stream) => {
         const up = this.streams.up(stream);

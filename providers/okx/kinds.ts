@@ -1,5 +1,4 @@
-import { Identifier } from '../../router/identifier';
-import type { Pattern } from '../../router/pattern';
+import type { Identifier } from '../../router/identifier';
 import type { MappedKind } from '../exchange/normalize';
 import type { StreamRef } from '../exchange/provider';
 import { indexIdOf, instIdOf, type Catalogue } from './instruments';
@@ -38,15 +37,17 @@ export interface KindSpec {
   readonly mapping: Mapping;
   /** Written without a swap: the stream is the whole venue's (every swap's liquidations). */
   readonly allMarket?: true;
+  /** Params a wildcard starts it with; absent for the all-market kind, started only when named. */
+  readonly expand?: Readonly<Record<string, string>>;
 }
 
-const raw = (channel: ChannelName): KindSpec => ({ channels: [channel], mapping: 'raw' });
+const raw = (channel: ChannelName): KindSpec => ({ channels: [channel], mapping: 'raw', expand: {} });
 
 export const KINDS: Readonly<Record<string, KindSpec>> = {
-  trade: { channels: ['trades'], mapping: 'trade' },
-  quote: { channels: ['bbo-tbt'], mapping: 'quote' },
-  derivative: { channels: ['mark-price', 'funding-rate', 'open-interest', 'index-tickers'], mapping: 'derivative' },
-  liquidation: { channels: ['liquidation-orders'], mapping: 'liquidation' },
+  trade: { channels: ['trades'], mapping: 'trade', expand: {} },
+  quote: { channels: ['bbo-tbt'], mapping: 'quote', expand: {} },
+  derivative: { channels: ['mark-price', 'funding-rate', 'open-interest', 'index-tickers'], mapping: 'derivative', expand: {} },
+  liquidation: { channels: ['liquidation-orders'], mapping: 'liquidation', expand: {} },
   trades: raw('trades'),
   'bbo-tbt': raw('bbo-tbt'),
   tickers: raw('tickers'),
@@ -125,22 +126,3 @@ function refuse(reason: string): StreamRef {
   return { ok: false, reason };
 }
 
-/**
- * The streams a wildcard starts: the swap a pattern names (or every one in the catalogue) × the
- * kind it names (or every per-swap kind). The all-market `liquidation-orders` starts only when
- * named exactly.
- */
-export function expandPattern(pattern: Pattern, catalogue: Catalogue): Identifier[] {
-  const kindNames = pattern.constraints.filter((c) => isKind(c.name)).map((c) => c.name);
-  const swapNames = pattern.constraints.filter((c) => !isKind(c.name)).map((c) => c.name);
-  if (kindNames.length > 1 || swapNames.length > 1) return [];
-  const kinds = kindNames.length === 1 ? kindNames : KIND_NAMES.filter((k) => !KINDS[k].allMarket);
-  const out: Identifier[] = [];
-  for (const tag of swapNames.length === 1 ? swapNames : catalogue.list) {
-    for (const kind of kinds) {
-      const id = KINDS[kind].allMarket ? Identifier.of(pattern.namespace, { [kind]: {} }) : Identifier.of(pattern.namespace, { [tag]: {}, [kind]: {} });
-      if (streamOf(id, catalogue).ok && pattern.matches(id)) out.push(id);
-    }
-  }
-  return out;
-}

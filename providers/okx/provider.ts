@@ -5,7 +5,8 @@ import { isObject, millis, type MappedKind } from '../exchange/normalize';
 import { ExchangeProvider, type ExchangeStats, type Venue } from '../exchange/provider';
 import { OkxConnection } from './connection';
 import { Catalogue } from './instruments';
-import { expandPattern, instIdOfStream, streamOf } from './kinds';
+import { expandPattern } from '../exchange/expand';
+import { instIdOfStream, KINDS, streamOf } from './kinds';
 import { okxNormalizer } from './normalize';
 import { resolveOptions, type OkxOptions } from './options';
 
@@ -22,7 +23,7 @@ export class OkxProvider extends ExchangeProvider<OkxConnection> {
     const venue: Venue<OkxConnection> = {
       name: 'okx',
       streamOf: (id: Identifier) => streamOf(id, catalogue),
-      expand: (pattern: Pattern) => expandPattern(pattern, catalogue),
+      expand: (pattern: Pattern) => expandPattern(pattern, o.symbols, KINDS, (id) => streamOf(id, catalogue).ok),
       eventTime,
       normalizer: (kind: MappedKind, id: Identifier) => okxNormalizer(kind, instIdOfStream(id)),
       connect: (_endpoint, host, settings) => new OkxConnection(host, { ...settings, requestsPerHour: o.requestsPerHour }, o.baseUrl),

@@ -1,9 +1,9 @@
 import { OkxProvider, type OkxOptions } from '../../providers/okx';
 import { CaptureContext } from '../../testkit';
-import { JumpClock } from './binance-context';
+import { JumpClock, trackRig } from './binance-context';
 import { FakeOkx, type FakeOkxOptions } from './fake-okx';
 
-/** A provider on a fresh fake OKX, with the context and clock it runs on. */
+/** An OKX provider on a fresh fake venue, with the context and clock it runs on. */
 export interface OkxRig {
   readonly fake: FakeOkx;
   readonly ctx: CaptureContext;
@@ -17,28 +17,12 @@ export function swaps(n: number, from = 0): { tags: string[]; instIds: string[] 
   return { tags, instIds: tags.map((t) => t.toUpperCase()) };
 }
 
-const rigs: OkxRig[] = [];
-
-/** Starts a rig; `stopOkxRigs` (call it in afterEach) tears every rig down and checks it never failed. */
+/** Starts a rig; `stopRigs` (call it in afterEach) tears every rig down and checks it never failed. */
 export async function startOkxRig(options: OkxOptions = {}, fakeOptions: FakeOkxOptions = {}): Promise<OkxRig> {
   const fake = await FakeOkx.start(fakeOptions);
   const clock = new JumpClock();
   const ctx = new CaptureContext({ name: 'okx', clock });
   const provider = new OkxProvider({ baseUrl: fake.url, random: () => 0.5, ...options });
   provider.start(ctx);
-  const rig = { fake, ctx, clock, provider };
-  rigs.push(rig);
-  return rig;
-}
-
-export async function stopOkxRigs(): Promise<void> {
-  for (const { fake, ctx, clock, provider } of rigs.splice(0)) {
-    provider.stop();
-    const timers = ctx.activeTimers;
-    ctx.dispose();
-    clock.dispose();
-    await fake.close();
-    expect(ctx.failures).toEqual([]);
-    expect(timers).toBe(0);
-  }
+  return trackRig({ fake, ctx, clock, provider });
 }
