@@ -66,6 +66,8 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
   private messages = 0;
   private unknownStreamFrames = 0;
   private unmappableMessages = 0;
+  /** Streams reported down, why, and the identifiers that were flowing then (they get a gap once up). */
+  private readonly broken = new Map<string, { reason: string; ids: Set<string> }>();
 
   constructor(
     private readonly venue: Venue<C>,
@@ -90,6 +92,7 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
     this.pool = undefined;
     this.ctx = undefined;
     this.streams.clear();
+    this.broken.clear();
   }
 
   validate(id: Identifier): string | undefined {
@@ -121,7 +124,9 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
     const gone: string[] = [];
     for (const id of ids) {
       const stream = this.streams.remove(id);
-      if (stream !== undefined) gone.push(stream);
+      if (stream === undefined) continue;
+      gone.push(stream);
+      this.broken.delete(stream);
     }
     this.pool?.unsubscribe(gone);
   }
@@ -161,10 +166,20 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
       },
       streamDown: (stream, reason) => {
         this.streams.reset(stream);
-        if (live()) for (const id of this.streams.idsOf(stream)) ctx.streamDown(id, reason);
+        if (!live()) return;
+        const ids = this.streams.idsOf(stream);
+        this.broken.set(stream, { reason, ids: new Set(ids.map((id) => id.canonical)) });
+        for (const id of ids) ctx.streamDown(id, reason);
       },
       streamUp: (stream) => {
-        if (live()) for (const id of this.streams.idsOf(stream)) ctx.streamUp(id);
+        if (!live()) return;
+        const broken = this.broken.get(stream);
+        this.broken.delete(stream);
+        for (const id of this.streams.idsOf(stream)) {
+          // Before the first message from the new subscription: what the venue sent meanwhile is lost.
+          if (broken?.ids.has(id.canonical)) ctx.gap(id, `venue stream interrupted (${broken.reason}); messages in between are lost`);
+          ctx.streamUp(id);
+        }
       },
     };
   }
