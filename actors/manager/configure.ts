@@ -80,7 +80,7 @@ export async function planBindings(env: ConfigureEnv, patterns: readonly Pattern
  * made if one fails), bind the new patterns before unbinding the old (no gap for patterns kept),
  * then release what is no longer wanted.
  */
-export async function configureSession(env: ConfigureEnv, session: SessionRecord, texts: readonly unknown[]): Promise<string[]> {
+export async function configureSession(env: ConfigureEnv, session: SessionRecord, texts: readonly unknown[], last = false): Promise<string[]> {
   if (texts.length > env.maxPatterns) {
     throw new TesseraError('LIMIT_EXCEEDED', `at most ${env.maxPatterns} patterns per session, got ${texts.length}`, { details: { limit: 'maxPatternsPerSession' } });
   }
@@ -111,7 +111,7 @@ export async function configureSession(env: ConfigureEnv, session: SessionRecord
   const old = session.bindings;
   session.bindings = next;
   env.reindex(session);
-  for (const [canonical, binding] of next) if (!old.has(canonical)) env.toRouter({ type: 'bind', pattern: binding.pattern, target: session.outbox });
+  for (const [canonical, binding] of next) if (!old.has(canonical)) env.toRouter({ type: 'bind', pattern: binding.pattern, target: session.outbox, last });
   for (const [canonical, binding] of old) if (!next.has(canonical)) env.toRouter({ type: 'unbind', pattern: binding.pattern, target: session.outbox });
   await env.routerBarrier();
 

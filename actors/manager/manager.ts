@@ -115,7 +115,7 @@ export class Manager {
       case 'configure': {
         const session = this.sessions.byId.get(msg.sessionId);
         if (session === undefined) return msg.reply.reject(new TesseraError('SESSION_NOT_FOUND', `no session "${msg.sessionId}"`));
-        return this.answer(msg.reply, () => session.queue.run(() => configureSession(this.configureEnv, session, msg.patterns)));
+        return this.answer(msg.reply, () => session.queue.run(() => configureSession(this.configureEnv, session, msg.patterns, msg.last)));
       }
       case 'close-session':
         return this.answer(msg.reply, () => this.closeSession(msg.sessionId));

@@ -90,12 +90,14 @@ export class Sessions {
     session.attachment = this.env.nextIncarnation();
     session.outbox.setLimits(outBuffer, overflow);
     session.outbox.attach();
-    return new ClientHandle(session, session.attachment, this.env.clientPort);
+    const resumed = { buffered: session.outbox.size, dropped: session.outbox.dropped - session.droppedAtDetach };
+    return new ClientHandle(session, session.attachment, this.env.clientPort, resumed);
   }
 
   detach(session: SessionRecord, finalNotice?: Notice): void {
     if (session.attachment === 0) throw new TesseraError('CLIENT_NOT_ATTACHED', `session ${session.id} has no client`);
     session.attachment = 0;
+    session.droppedAtDetach = session.outbox.dropped;
     session.outbox.detach(finalNotice);
     this.armIdle(session);
   }
