@@ -18,7 +18,7 @@ export interface ConfigureEnv {
   readonly callTimeoutMs: number;
   readonly logger: Logger;
   /** Binds the new patterns, then unbinds the old (Sessions.rebind). */
-  readonly rebind: (session: SessionRecord, next: Map<string, Binding>) => void;
+  readonly rebind: (session: SessionRecord, next: Map<string, Binding>, last: boolean) => void;
   /** Resolves once the router has handled everything sent before (skipped while it restarts). */
   readonly routerBarrier: () => Promise<void>;
 }
@@ -80,7 +80,7 @@ export async function planBindings(env: ConfigureEnv, patterns: readonly Pattern
  * made if one fails), bind the new patterns before unbinding the old (no gap for patterns kept),
  * then release what is no longer wanted.
  */
-export async function configureSession(env: ConfigureEnv, session: SessionRecord, texts: readonly unknown[]): Promise<string[]> {
+export async function configureSession(env: ConfigureEnv, session: SessionRecord, texts: readonly unknown[], last = false): Promise<string[]> {
   if (texts.length > env.maxPatterns) {
     throw new TesseraError('LIMIT_EXCEEDED', `at most ${env.maxPatterns} patterns per session, got ${texts.length}`, { details: { limit: 'maxPatternsPerSession' } });
   }
@@ -108,7 +108,7 @@ export async function configureSession(env: ConfigureEnv, session: SessionRecord
     });
   }
 
-  env.rebind(session, next);
+  env.rebind(session, next, last);
   await env.routerBarrier();
 
   const releasing = [...removed].flatMap(([name, streams]) => {
