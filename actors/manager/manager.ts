@@ -16,9 +16,12 @@ import { configureSession, planBindings, resolvePattern } from './configure';
 import type { ManagerMsg } from './manager-protocol';
 import type { ActorHandle, Reply } from '../nact';
 import { spawnGroup } from '../nact';
-import { ProviderRecord } from '../provider/provider-record';
+import { ProviderRecord, type ProviderEnv } from '../provider/provider-record';
 import type { StreamCounter } from '../provider/provider-context';
 import { Sessions } from '../session/sessions';
+import { WorkerRecord, type WorkerEnv } from '../worker/worker-record';
+import { workerStats } from '../worker/worker-stats';
+import type { Worker, WorkerFactory } from '../../workers/contract';
 import type { Pattern } from '../../router/pattern';
 
 export interface ManagerConfig {
@@ -58,6 +61,7 @@ export class Manager {
   private incarnations = 0;
   private stopping = false;
   private readonly configureEnv: ConfigureEnv;
+  private readonly workerEnv: WorkerEnv;
 
   constructor(
     private readonly self: ActorHandle<ManagerMsg>,
@@ -92,6 +96,14 @@ export class Manager {
       routerBarrier: () => this.routerBarrier(),
       reindex: (session) => this.sessions.index(session, session.namespaces()),
     };
+    this.workerEnv = {
+      configure: { ...this.configureEnv, maxPatterns: Number.MAX_SAFE_INTEGER, reindex: () => undefined },
+      dependencies: (ns) => {
+        const record = this.providers.get(ns);
+        return record instanceof WorkerRecord ? record.inputs.namespaces() : undefined;
+      },
+      maxPendingInputs: 65_536,
+    };
     this.startRouter();
   }
 
@@ -106,6 +118,10 @@ export class Manager {
         return this.answer(msg.reply, () => this.addProvider(msg.name, msg.source));
       case 'remove-provider':
         return this.answer(msg.reply, () => this.removeProvider(msg.name));
+      case 'add-worker':
+        return this.answer(msg.reply, () => this.addProvider(msg.name, msg.source, true));
+      case 'remove-worker':
+        return this.answer(msg.reply, () => this.removeProvider(msg.name, true));
       case 'new-session':
         return this.answer(msg.reply, async () => this.sessions.create(msg.options));
       case 'attach':
@@ -167,14 +183,14 @@ export class Manager {
     task?.catch((error) => this.logger.error('background task failed', { error: toError(error).message }));
   }
 
-  private async addProvider(name: string, source: Provider | ProviderFactory): Promise<void> {
+  private async addProvider(name: string, source: Provider | ProviderFactory | Worker | WorkerFactory, worker = false): Promise<void> {
     if (typeof name !== 'string' || !NAMESPACE.test(name.toLowerCase())) {
       throw new TesseraError('BAD_REQUEST', `provider name must be 1-64 chars of a-z 0-9 _ -, got ${JSON.stringify(name)}`);
     }
     name = name.toLowerCase();
     if (this.providers.has(name)) throw new TesseraError('PROVIDER_EXISTS', `provider "${name}" exists`);
     if (this.config.publishNamespaces.has(name)) throw new TesseraError('PROVIDER_EXISTS', `"${name}" is a publish namespace`);
-    const record = new ProviderRecord(name, source, {
+    const env: ProviderEnv = {
       parent: this.providerGroup.asParent,
       port: this.port,
       clock: this.config.clock,
@@ -185,7 +201,8 @@ export class Manager {
       seqCounters: this.seqCounters.get(name) ?? this.seqCounters.set(name, new Map()).get(name)!,
       toManager: (msg) => this.self.send(msg),
       notifyBound: (namespace, notice) => this.sessions.notifyNamespace(namespace, notice),
-    });
+    };
+    const record = worker ? new WorkerRecord(name, source as Worker | WorkerFactory, env, this.workerEnv) : new ProviderRecord(name, source, env);
     this.providers.set(name, record);
     try {
       await record.start();
@@ -196,10 +213,11 @@ export class Manager {
     }
   }
 
-  private async removeProvider(name: string): Promise<void> {
+  private async removeProvider(name: string, worker = false): Promise<void> {
     const record = this.providers.get(typeof name === 'string' ? name.toLowerCase() : '');
-    if (record === undefined) throw new TesseraError('PROVIDER_NOT_FOUND', `no provider "${name}"`);
+    if (record === undefined || record instanceof WorkerRecord !== worker) throw new TesseraError('PROVIDER_NOT_FOUND', `no ${worker ? 'worker' : 'provider'} "${name}"`);
     this.providers.delete(record.name);
+    for (const other of this.providers.values()) if (other instanceof WorkerRecord) this.background(other.inputsGone(record.name));
     for (const session of [...(this.sessions.byNamespace.get(record.name) ?? [])]) {
       const gone = [...session.bindings].filter(([, b]) => b.pattern.namespace === record.name);
       session.bindings = new Map([...session.bindings].filter(([, b]) => b.pattern.namespace !== record.name));
@@ -275,7 +293,10 @@ export class Manager {
       () => new Error('router restarting'),
     ) ?? Promise.reject(new Error('router restarting'))).catch(() => ({ routed: 0, matches: 0, cacheSize: 0, bindings: 0 }));
     return {
-      providers: [...this.providers.values()].map((p) => ({ name: p.name, state: p.state, streams: p.streams.live().length, msgs: p.counters.msgs, restarts: p.restarts })),
+      providers: [...this.providers.values()]
+        .filter((p) => !(p instanceof WorkerRecord))
+        .map((p) => ({ name: p.name, state: p.state, streams: p.streams.live().length, msgs: p.counters.msgs, restarts: p.restarts })),
+      workers: [...this.providers.values()].filter((p) => p instanceof WorkerRecord).map(workerStats),
       sessions: [...this.sessions.byId.values()].map((s) => ({
         id: s.id,
         patterns: [...s.bindings.keys()].sort(),
@@ -293,8 +314,9 @@ export class Manager {
     if (!this.config.faultInjection) throw new TesseraError('NOT_SUPPORTED', 'crash() needs the service started with { faultInjection: true }');
     if (target === 'router') return this.router?.send({ type: 'crash', error: new Error('fault injection: router crash') });
     if ('session' in target) return this.sessions.crash(this.sessions.get(target.session));
-    const record = this.providers.get(target.provider);
-    if (record === undefined) throw new TesseraError('PROVIDER_NOT_FOUND', `no provider "${target.provider}"`);
+    const name = 'provider' in target ? target.provider : target.worker;
+    const record = this.providers.get(name);
+    if (record === undefined) throw new TesseraError('PROVIDER_NOT_FOUND', `no provider or worker "${name}"`);
     record.crash();
   }
 
@@ -321,6 +343,7 @@ export class Manager {
     const incarnation = ++this.routerIncarnation;
     const bindings: [Pattern, RouteTarget][] = [];
     for (const session of this.sessions.byId.values()) for (const binding of session.bindings.values()) bindings.push([binding.pattern, session.outbox]);
+    for (const p of this.providers.values()) if (p instanceof WorkerRecord) for (const binding of p.inputs.subscriber.bindings.values()) bindings.push([binding.pattern, p.port]);
     this.router = spawnRouter(this.self.asParent, `router-${incarnation}`, this.port, this.routeTotals, bindings, (error) => this.self.send({ type: 'router-crashed', incarnation, error }));
   }
 
