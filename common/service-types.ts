@@ -24,6 +24,10 @@ export interface Limits {
   readonly maxSessions: number;
   readonly maxPatternsPerSession: number;
   readonly maxOutBuffer: number;
+  /** A session's out-buffer in bytes (messages by their `size`), whatever its `outBuffer` count. */
+  readonly maxOutBufferBytes: number;
+  /** Bytes all out-buffers together may hold; past it each session's overflow policy applies. */
+  readonly maxTotalBufferBytes: number;
 }
 
 export interface ServiceOptions {
@@ -103,6 +107,8 @@ export interface SessionStats {
   readonly patterns: readonly string[];
   readonly attached: boolean;
   readonly buffered: number;
+  /** Bytes of the messages buffered (by their `size`). */
+  readonly bufferedBytes: number;
   readonly delivered: number;
   readonly dropped: number;
   readonly restarts: number;

@@ -52,6 +52,12 @@ export interface GatewayOptions extends Partial<GatewayLimits> {
   /** When set, an upgrade without it (Bearer header or `?token=`) gets HTTP 401. */
   readonly token?: string;
   readonly logger?: Logger;
+  /**
+   * Compress frames with permessage-deflate when the client offers it. Off by default: it saves
+   * bytes on slow links but costs CPU per socket (each has its own compressor), so the shared
+   * encoding of a batch no longer saves the per-socket work.
+   */
+  readonly perMessageDeflate?: boolean;
   /** Time for the rate limits (tests pass their own); default `performance.now`. */
   readonly now?: Now;
 }

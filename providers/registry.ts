@@ -3,6 +3,7 @@ import { isTesseraError } from '../common/errors';
 import { BinanceProvider, type BinanceOptions } from './binance';
 import { checks, type OptionCheck } from '../common/option-checks';
 import type { Provider, ProviderFactory } from './contract';
+import { EXCHANGE_OPTION_CHECKS } from './exchange/options';
 import { ReplayProvider, type ReplayOptions } from './replay';
 import { SYNTHETIC_KINDS, SyntheticProvider, type SyntheticOptions } from './synthetic';
 
@@ -61,22 +62,7 @@ const replay = define<ReplayOptions>({
 
 /** `random` is for tests only; everything else can come from a configuration file. */
 const binance = define<Omit<BinanceOptions, 'random'>>({
-  options: {
-    baseUrl: checks.string,
-    symbols: checks.arrayOf(checks.string),
-    streamsPerConnection: checks.integer(1),
-    controlMessagesPerSecond: checks.integer(1),
-    streamsPerRequest: checks.integer(1),
-    ackTimeoutMs: checks.integer(1),
-    subscribeTimeoutMs: checks.integer(1),
-    connectTimeoutMs: checks.integer(1),
-    pingIntervalMs: checks.integer(1),
-    staleTimeoutMs: checks.integer(1),
-    renewAfterMs: checks.integer(1),
-    reconnectInitialMs: checks.integer(1),
-    reconnectMaxMs: checks.integer(1),
-    reconnectJitter: checks.number,
-  },
+  options: EXCHANGE_OPTION_CHECKS,
   create: (options) => new BinanceProvider(options),
 });
 

@@ -6,7 +6,7 @@ import { BinanceProvider } from '../providers/binance';
 import { ReplayProvider } from '../providers/replay';
 import { providerFactory, ProviderConfigError } from '../providers/registry';
 import { SyntheticProvider } from '../providers/synthetic';
-import { CaptureContext } from './support/capture-context';
+import { CaptureContext } from '../testkit';
 
 let dir: string;
 beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'tessera-config-'))));

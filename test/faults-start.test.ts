@@ -1,6 +1,6 @@
 import { ProviderScript } from '../testkit/scripted-provider';
 import { EnvelopeRecorder, waitUntil } from '../testkit/wait';
-import { ManualClock } from './support/capture-context';
+import { ManualClock } from '../testkit';
 import { EXACT, downNotices, feedService, managerCaughtUp, providerHosts, runRestart } from './support/faults';
 import { startService } from './support/service';
 

@@ -2,7 +2,7 @@ import { isTesseraError } from '../common/errors';
 import { SyntheticProvider, type SyntheticOptions } from '../providers/synthetic';
 import { parseIdentifier, type Identifier } from '../router/identifier';
 import { parsePattern } from '../router/pattern';
-import { CaptureContext } from './support/capture-context';
+import { CaptureContext } from '../testkit';
 
 const id = (text: string): Identifier => parseIdentifier(text);
 

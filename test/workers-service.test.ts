@@ -3,7 +3,7 @@ import { BarsWorker } from '../workers/bars/bars-worker';
 import type { InputMessage, Worker, WorkerContext } from '../workers/contract';
 import { ProviderScript } from '../testkit/scripted-provider';
 import { EnvelopeRecorder, waitUntil } from '../testkit/wait';
-import { ManualClock } from './support/capture-context';
+import { ManualClock } from '../testkit/manual-clock';
 import { startService } from './support/service';
 
 const BAR = 'bars::bar[interval=1s;venue=feed].btcusdt';

@@ -107,6 +107,8 @@ export abstract class DerivedWorker implements Worker {
         out: (payload, eventTs) => ctx.emit(id, payload, eventTs),
       };
       this.streams.set(id.canonical, entry);
+      // The window in progress is the stream's state: a session joining gets it first.
+      ctx.stateful(id, () => entry.derivation.current());
       const list = this.byInput.get(entry.input);
       if (list === undefined) this.byInput.set(entry.input, [entry]);
       else list.push(entry);
@@ -120,6 +122,7 @@ export abstract class DerivedWorker implements Worker {
       const entry = this.streams.get(id.canonical);
       if (entry === undefined) continue;
       this.streams.delete(id.canonical);
+      this.ctx?.stateful(id, undefined);
       const rest = (this.byInput.get(entry.input) ?? []).filter((e) => e !== entry);
       if (rest.length > 0) this.byInput.set(entry.input, rest);
       else this.byInput.delete(entry.input);

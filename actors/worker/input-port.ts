@@ -1,5 +1,9 @@
-import type { MessageEnvelope } from '../../common/envelope';
+import type { MessageEnvelope, Notice } from '../../common/envelope';
+import type { GapNotice } from '../../router/port';
 import type { RouteTarget } from '../../router/router-actor';
+
+/** What waits for the worker: input batches, and gap notices of inputs in order with them. */
+export type InputChunk = readonly MessageEnvelope[] | GapNotice;
 
 /**
  * Where the router delivers a worker's inputs. Like the router's own port it coalesces: batches
@@ -16,7 +20,7 @@ export class InputPort implements RouteTarget {
   received = 0;
   /** Input messages lost (overflow, or while the worker restarted). */
   dropped = 0;
-  private chunks: (readonly MessageEnvelope[])[] = [];
+  private chunks: InputChunk[] = [];
   private loose: MessageEnvelope[] | null = null;
   private pending = 0;
   private woken = false;
@@ -35,15 +39,23 @@ export class InputPort implements RouteTarget {
     this.poke();
   }
 
-  offerAll(batch: readonly MessageEnvelope[]): void {
+  offerAll(batch: readonly MessageEnvelope[], _bytes?: number): void {
     if (batch.length === 0 || !this.room(batch.length)) return;
     this.chunks.push(batch);
     this.loose = null;
     this.poke();
   }
 
+  /** An input's gap goes to the worker in order with its messages (the derived streams get one too). */
+  notice(notice: Notice): void {
+    if (notice.kind !== 'gap' || this.wake === null) return;
+    this.chunks.push(notice);
+    this.loose = null;
+    this.poke();
+  }
+
   /** Everything that waits, in arrival order, as the batches it came in. */
-  take(): (readonly MessageEnvelope[])[] {
+  take(): InputChunk[] {
     const chunks = this.chunks;
     this.chunks = [];
     this.loose = null;

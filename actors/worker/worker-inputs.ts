@@ -1,7 +1,7 @@
 import { SerialQueue } from '../../common/serial-queue';
 import { toError } from '../../common/errors';
-import type { Identifier } from '../../router/identifier';
-import { parsePattern } from '../../router/pattern';
+import { parseIdentifier, type Identifier } from '../../router/identifier';
+import { parsePattern, type Pattern } from '../../router/pattern';
 import type { RouteTarget } from '../../router/router-actor';
 import { configureSession, type ConfigureEnv, type Subscriber } from '../manager/configure';
 import { wantedOf, type Binding } from '../session/session-record';
@@ -29,6 +29,7 @@ export interface InputsEnv {
 
 interface Need {
   readonly patterns: readonly string[];
+  readonly parsed: readonly Pattern[];
   readonly namespaces: readonly string[];
 }
 
@@ -58,28 +59,35 @@ export class WorkerInputs {
     return out;
   }
 
-  /** Derived streams whose input patterns match stream `id`. */
-  fedBy(id: Identifier): string[] {
+  /** Derived streams whose input patterns match stream `canonical` (an input's gap is theirs too). */
+  fedBy(canonical: string): string[] {
     const out: string[] = [];
-    for (const [derived, need] of this.needs) if (need.patterns.some((p) => parsePattern(p).matches(id))) out.push(derived);
+    let id: Identifier;
+    try {
+      id = parseIdentifier(canonical);
+    } catch {
+      return out;
+    }
+    for (const [derived, need] of this.needs) if (need.parsed.some((p) => p.matches(id))) out.push(derived);
     return out;
   }
 
   /** Binds what derived stream `id` needs; resolves with the reason it cannot, or undefined. */
   async bind(id: string, patterns: readonly string[]): Promise<string | undefined> {
-    const namespaces: string[] = [];
+    const parsed: Pattern[] = [];
     for (const text of patterns) {
       try {
-        namespaces.push(parsePattern(text).namespace);
+        parsed.push(parsePattern(text));
       } catch (error) {
         return `input "${text}": ${toError(error).message}`;
       }
     }
+    const namespaces = parsed.map((p) => p.namespace);
     const cycle = this.cycle(namespaces);
     if (cycle !== undefined) return `its inputs would make a cycle of workers: ${cycle.join(' -> ')}`;
     const previous = this.needs.get(id);
     // Recorded before the configure runs, so a concurrent cycle check already sees this edge.
-    this.needs.set(id, { patterns, namespaces });
+    this.needs.set(id, { patterns, parsed, namespaces });
     try {
       await this.apply();
       return undefined;

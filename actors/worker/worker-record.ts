@@ -34,6 +34,7 @@ export class WorkerRecord extends ProviderRecord {
   readonly port: InputPort;
   readonly inputs: WorkerInputs;
   private readonly deliver: HostMsg;
+  private lossRuns = 0;
 
   constructor(name: string, source: Worker | WorkerFactory, env: ProviderEnv, workerEnv: WorkerEnv) {
     super(name, source, env);
@@ -109,12 +110,23 @@ export class WorkerRecord extends ProviderRecord {
 
   private receive(worker: Worker): void {
     const chunks = this.port.take();
-    for (let i = 0; i < chunks.length; i++) worker.receive(chunks[i]);
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i];
+      if ('kind' in chunk) {
+        // Emitted after what the worker derived from the messages before the input's gap.
+        for (const derived of this.inputs.fedBy(chunk.id)) this.gap(derived, `input ${chunk.id}: ${chunk.reason}`);
+      } else worker.receive(chunk);
+    }
   }
 
   private inputLost(): void {
     // While restarting, the restart's own gap notices cover the loss.
     if (this.state !== 'running') return;
-    this.logger.warn('worker input dropped: its streams have a gap', { dropped: this.port.dropped });
+    if (this.lossRuns++ < 10) this.logger.warn('worker input dropped: its streams get a gap notice', { dropped: this.port.dropped });
+    for (const id of this.streams.live()) this.gap(id.canonical, 'input-dropped');
+  }
+
+  private gap(id: string, reason: string): void {
+    this.env.port.gap({ type: 'notice', kind: 'gap', id, reason });
   }
 }

@@ -6,10 +6,22 @@ export type JsonObject = { [key: string]: JsonValue };
 /** A stream message's body: an object, or an array for the all-market streams. */
 export type StreamPayload = JsonObject | JsonValue[];
 
-/** A decoded incoming frame; the exchange-specific subclass knows the wire format. */
+/**
+ * A control request's id as the venue echoes it: the connection numbers its requests, and a venue
+ * may write the number as text (`"req_id":"7"`); ids are matched by their text.
+ */
+export type RequestId = number | string;
+
+/** A decoded incoming frame; the venue's connection subclass knows the wire format. */
 export type Frame =
-  | { readonly kind: 'reply'; readonly id: number; readonly error?: string }
+  /**
+   * The answer to request `id`. Venues that answer each stream of a request separately name it in
+   * `streams`; the request stays open until every one of its streams is answered.
+   */
+  | { readonly kind: 'reply'; readonly id: RequestId; readonly error?: string; readonly streams?: readonly string[] }
   | { readonly kind: 'data'; readonly stream: string; readonly payload: StreamPayload }
+  /** A text pong or a venue's keep-alive: it only shows the socket is alive. */
+  | { readonly kind: 'heartbeat' }
   | { readonly kind: 'malformed'; readonly reason: string };
 
 /** Shared by all connections of a provider and reported by its `stats()`. */
@@ -46,4 +58,6 @@ export interface ConnectionSettings {
   readonly staleTimeoutMs: number;
   readonly renewAfterMs: number;
   readonly backoff: BackoffSettings;
+  /** Subscribe/unsubscribe requests per connection per rolling hour, for venues that budget them (pings aside). */
+  readonly requestsPerHour?: number;
 }

@@ -1,7 +1,15 @@
 import WebSocket from 'ws';
 import { Pacer } from './pacer';
 
+import type { RequestId } from './connection-types';
+
 export type ControlOp = 'subscribe' | 'unsubscribe';
+
+/** What a venue's keep-alive may use of the socket: a websocket ping, or a text frame. */
+export interface PingSocket {
+  ping(): void;
+  send(text: string): void;
+}
 
 /** What a socket tells its owner. Calls arrive from socket callbacks, already guarded. */
 export interface LinkEvents {
@@ -16,6 +24,8 @@ export interface LinkDeps {
   /** Wraps a socket callback so a throw becomes a provider failure, never an uncaught exception. */
   guard<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void;
   encode(op: ControlOp, streams: readonly string[], id: number): string;
+  /** Sends one keep-alive on the socket. */
+  ping(socket: PingSocket): void;
   /** Called for every control message put on the wire. */
   sent(): void;
 }
@@ -27,6 +37,8 @@ export interface LinkLimits {
   readonly connectTimeoutMs: number;
   readonly pingIntervalMs: number;
   readonly staleTimeoutMs: number;
+  /** A venue's budget of subscribe/unsubscribe requests per connection per rolling hour (pings aside). */
+  readonly requestsPerHour?: number;
 }
 
 type Outgoing = { readonly kind: 'request'; readonly op: ControlOp; readonly streams: string[] } | { readonly kind: 'ping' };
@@ -46,8 +58,10 @@ export class Link {
   /** Streams with a request queued or awaiting its reply, and which request. */
   readonly inflight = new Map<string, ControlOp>();
   private readonly queue: Outgoing[] = [];
-  private readonly awaiting = new Map<number, { op: ControlOp; streams: string[]; cancel: () => void }>();
+  /** Requests awaiting their reply, by the id's text (see RequestId). */
+  private readonly awaiting = new Map<string, { op: ControlOp; streams: string[]; cancel: () => void }>();
   private readonly pacer: Pacer;
+  private readonly hourly: Pacer | undefined;
   private readonly ws: WebSocket;
   private nextId = 1;
   private cancelFlush: (() => void) | undefined;
@@ -62,6 +76,7 @@ export class Link {
   ) {
     this.createdAt = this.lastHeardAt = this.lastPingAt = deps.now();
     this.pacer = new Pacer(deps.now, limits.messagesPerSecond);
+    this.hourly = limits.requestsPerHour === undefined ? undefined : new Pacer(deps.now, limits.requestsPerHour, 3_600_000);
     // autoPong answers the exchange's pings; it is ws's default, made explicit because it is required.
     this.ws = new WebSocket(url, { autoPong: true, perMessageDeflate: false });
     const heard = deps.guard(() => (this.lastHeardAt = deps.now()));
@@ -133,23 +148,35 @@ export class Link {
     if (this.queue.some((o) => o.kind === 'ping')) return;
     this.lastPingAt = this.deps.now();
     this.queue.push({ kind: 'ping' });
+    // A flush may be waiting on the hourly budget; the ping must not wait with it.
+    this.cancelFlush?.();
+    this.cancelFlush = undefined;
     this.flush();
   }
 
-  /** Applies a reply to request `id`; returns what it was for, or undefined for an unknown id. */
-  settle(id: number, error: string | undefined): { op: ControlOp; streams: readonly string[] } | undefined {
-    const entry = this.awaiting.get(id);
+  /**
+   * Applies a reply to request `id` (to `only` of its streams, for venues that answer per stream);
+   * returns what it settled, or undefined for an unknown id.
+   */
+  settle(id: RequestId, error: string | undefined, only?: readonly string[]): { op: ControlOp; streams: readonly string[] } | undefined {
+    const key = String(id);
+    const entry = this.awaiting.get(key);
     if (!entry) return undefined;
-    this.awaiting.delete(id);
-    entry.cancel();
-    for (const s of entry.streams) {
+    const settled = only ? entry.streams.filter((s) => only.includes(s)) : entry.streams;
+    if (only && settled.length === 0) return undefined;
+    entry.streams = only ? entry.streams.filter((s) => !only.includes(s)) : [];
+    if (entry.streams.length === 0) {
+      this.awaiting.delete(key);
+      entry.cancel();
+    }
+    for (const s of settled) {
       if (this.inflight.get(s) === entry.op) this.inflight.delete(s);
       if (error === undefined) {
         if (entry.op === 'subscribe') this.confirmed.add(s);
         else this.confirmed.delete(s);
       }
     }
-    return entry;
+    return { op: entry.op, streams: settled };
   }
 
   /** Closes politely; the owner has already let go of this link. */
@@ -199,7 +226,14 @@ export class Link {
   private flush(): void {
     if (this.state !== 'open' || this.cancelFlush) return;
     while (this.queue.length > 0) {
-      const wait = this.pacer.delay();
+      let wait = this.pacer.delay();
+      let next = 0;
+      const budget = wait === 0 && this.queue[0].kind === 'request' ? (this.hourly?.delay() ?? 0) : 0;
+      if (budget > 0) {
+        // Requests wait for the hourly budget; a ping queued behind them goes first.
+        next = this.queue.findIndex((o) => o.kind === 'ping');
+        if (next < 0) wait = budget;
+      }
       if (wait > 0) {
         this.cancelFlush = this.deps.setTimeout(
           this.deps.guard(() => {
@@ -210,7 +244,7 @@ export class Link {
         );
         return;
       }
-      this.send(this.queue.shift()!);
+      this.send(this.queue.splice(next, 1)[0]);
     }
   }
 
@@ -218,15 +252,16 @@ export class Link {
     this.pacer.record();
     this.deps.sent();
     if (out.kind === 'ping') {
-      this.ws.ping();
+      this.deps.ping(this.ws);
       return;
     }
+    this.hourly?.record();
     const id = this.nextId++;
     const cancel = this.deps.setTimeout(
       this.deps.guard(() => this.terminate(`no reply to ${out.op} #${id} within ${this.limits.ackTimeoutMs} ms`)),
       this.limits.ackTimeoutMs,
     );
-    this.awaiting.set(id, { op: out.op, streams: out.streams, cancel });
+    this.awaiting.set(String(id), { op: out.op, streams: [...out.streams], cancel });
     this.ws.send(this.deps.encode(out.op, out.streams, id));
   }
 }

@@ -1,6 +1,6 @@
 import { Backoff } from '../../common/backoff';
 import type { ConnectionHost, ConnectionSettings, Frame, StreamPayload } from './connection-types';
-import { Link, type ControlOp } from './link';
+import { Link, type ControlOp, type PingSocket } from './link';
 import { Renewal } from './renewal';
 import { StreamBook } from './stream-book';
 import type { StreamRejection } from './waiters';
@@ -15,12 +15,18 @@ const DRAIN_MAX_MS = 5_000;
  *
  * The wanted set is the truth and each socket (`Link`) is reconciled towards it, so after any
  * drop, late reply or refusal the exchange ends up carrying exactly the wanted streams.
- * Subclasses supply the URL and the wire format.
+ * Subclasses (one per venue) supply the URL and the wire format; see docs/adding-a-venue.md.
  */
 export abstract class ManagedConnection {
   protected abstract url(): string;
+  /** The SUBSCRIBE/UNSUBSCRIBE message for `streams`; `id` must come back in the reply (see RequestId). */
   protected abstract encode(op: ControlOp, streams: readonly string[], id: number): string;
   protected abstract decode(text: string): Frame;
+
+  /** The keep-alive sent on a quiet socket: a websocket ping; venues that want a text frame override it. */
+  protected ping(socket: PingSocket): void {
+    socket.ping();
+  }
 
   private status: 'idle' | 'connecting' | 'up' | 'waiting' | 'closed' = 'idle';
   private readonly book: StreamBook;
@@ -104,6 +110,7 @@ export abstract class ManagedConnection {
       setTimeout: (cb: () => void, ms: number) => this.host.setTimeout(cb, ms),
       guard: <A extends unknown[]>(fn: (...args: A) => void) => this.guard(fn),
       encode: (op: ControlOp, streams: readonly string[], id: number) => this.encode(op, streams, id),
+      ping: (socket: PingSocket) => this.ping(socket),
       sent: () => void this.host.counters.controlMessages++,
     };
     const events = {
@@ -153,8 +160,10 @@ export abstract class ManagedConnection {
       case 'malformed':
         this.host.counters.malformedFrames++;
         return;
+      case 'heartbeat':
+        return;
       case 'reply': {
-        const request = draining ? undefined : link.settle(frame.id, frame.error);
+        const request = draining ? undefined : link.settle(frame.id, frame.error, frame.streams);
         if (request) this.replied(link, request.op, request.streams, frame.error);
         return;
       }

@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../../common/clock';
 import { BinanceProvider, type BinanceOptions } from '../../providers/binance';
-import { CaptureContext } from './capture-context';
+import { CaptureContext } from '../../testkit';
 import { FakeBinance, type FakeBinanceOptions } from './fake-binance';
 
 /**

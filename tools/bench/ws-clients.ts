@@ -8,11 +8,12 @@ import WebSocket from 'ws';
  * the server's). Progress goes to the main thread whenever the slowest client moves on by `step`.
  */
 
-export type ToClients = { readonly type: 'start'; readonly url: string; readonly clients: number; readonly patterns: readonly string[]; readonly outBuffer: number; readonly step: number } | { readonly type: 'stop' };
+export type ToClients = { readonly type: 'start'; readonly url: string; readonly clients: number; readonly patterns: readonly string[]; readonly outBuffer: number; readonly step: number; readonly deflate?: boolean } | { readonly type: 'stop' };
 
 export type FromClients =
   | { readonly type: 'ready' }
-  | { readonly type: 'progress'; readonly min: number; readonly total: number }
+  /** `wire`: bytes read off the sockets so far (compressed, when permessage-deflate is on). */
+  | { readonly type: 'progress'; readonly min: number; readonly total: number; readonly wire: number }
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'closed' };
 
@@ -49,8 +50,8 @@ function call(ws: WebSocket, frame: Record<string, unknown>, ref: number): Promi
   });
 }
 
-async function connect(url: string, patterns: readonly string[], outBuffer: number): Promise<WebSocket> {
-  const ws = new WebSocket(url, { perMessageDeflate: false });
+async function connect(url: string, patterns: readonly string[], outBuffer: number, deflate: boolean): Promise<WebSocket> {
+  const ws = new WebSocket(url, { perMessageDeflate: deflate });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', resolve);
     ws.once('error', reject);
@@ -67,8 +68,15 @@ function post(msg: FromClients): void {
 
 let sockets: WebSocket[] = [];
 
+/** ws keeps the TCP socket private; the bench reads its byte count to see what crossed the wire. */
+function wireBytes(): number {
+  let sum = 0;
+  for (const ws of sockets) sum += (ws as unknown as { _socket?: { bytesRead: number } })._socket?.bytesRead ?? 0;
+  return sum;
+}
+
 async function start(msg: Extract<ToClients, { type: 'start' }>): Promise<void> {
-  sockets = await Promise.all(Array.from({ length: msg.clients }, () => connect(msg.url, msg.patterns, msg.outBuffer)));
+  sockets = await Promise.all(Array.from({ length: msg.clients }, () => connect(msg.url, msg.patterns, msg.outBuffer, msg.deflate === true)));
   const counts = new Array<number>(sockets.length).fill(0);
   let posted = 0;
   let total = 0;
@@ -81,7 +89,7 @@ async function start(msg: Extract<ToClients, { type: 'start' }>): Promise<void> 
       for (let k = 1; k < counts.length; k++) if (counts[k] < min) min = counts[k];
       if (min - posted >= msg.step) {
         posted = min;
-        post({ type: 'progress', min, total });
+        post({ type: 'progress', min, total, wire: wireBytes() });
       }
     });
   });
