@@ -1,8 +1,18 @@
 import { BarsWorker } from '../workers/bars/bars-worker';
 import { ProviderScript } from '../testkit/scripted-provider';
-import { EnvelopeRecorder, waitUntil } from '../testkit/wait';
+import { EnvelopeRecorder } from '../testkit/wait';
+import type { WorkerStats } from '../common/service-types';
 import { ManualClock } from '../testkit/manual-clock';
 import { startService } from './support/service';
+
+/** Polls the worker's stats until `check` holds. */
+async function workerUntil(service: Awaited<ReturnType<typeof startService>>, check: (w: WorkerStats) => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check((await service.stats()).workers[0])) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
 
 const BAR = 'bars::bar[interval=1s;venue=feed].btcusdt';
 const trade = (price: number, amount = 1, side: 'buy' | 'sell' = 'buy') => ({ price, amount, side, tradeId: String(price) });
@@ -24,13 +34,13 @@ describe('workers: continuity', () => {
     const { clock, service, script, recorder } = await setup();
     script.emit('btcusdt.trade', trade(10), 1_000);
     script.emit('btcusdt.trade', trade(11), 1_200);
-    await waitUntil(async () => (await service.stats()).workers[0].received === 2, 5000, 'trades in');
+    await workerUntil(service, (w) => w.received === 2, 'trades in');
     await service.crash({ worker: 'bars' });
     await recorder.waitFor((r) => r.notices('provider-down').length === 1);
     expect(recorder.notices('gap')).toEqual([{ type: 'notice', kind: 'gap', id: BAR, reason: 'provider-restart' }]);
     clock.advance(300);
     await recorder.waitFor((r) => r.notices('provider-up').length === 1);
-    await waitUntil(async () => (await service.stats()).workers[0].inputs === 1, 5000, 'inputs bound again');
+    await workerUntil(service, (w) => w.inputs === 1 && w.state === 'running', 'inputs bound again');
     // The restarted worker lost 1_000 and 1_200: the bar it closes is partial (the gap said so).
     for (const [price, ts] of [[12, 1_500], [20, 2_100], [21, 2_900], [30, 3_000]]) script.emit('btcusdt.trade', trade(price), ts);
     await recorder.waitFor((r) => r.messages.length === 2);
@@ -48,7 +58,7 @@ describe('workers: continuity', () => {
     script.emit('btcusdt.trade', trade(11, 2, 'sell'), 2_000);
     script.emit('btcusdt.trade', trade(12), 2_500);
     await recorder.waitFor((r) => r.messages.length === 1);
-    await waitUntil(async () => (await service.stats()).workers[0].received === 3, 5000, 'trades in');
+    await workerUntil(service, (w) => w.received === 3, 'trades in');
     const late = await service.newSession();
     const joiner = new EnvelopeRecorder((await service.attachClient(late)).envelopes);
     await service.configureSession(late, [BAR]);
