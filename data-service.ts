@@ -8,7 +8,7 @@ import { Manager } from './actors/manager/manager';
 import type { ManagerMsg } from './actors/manager/manager-protocol';
 import type { ActorHandle, Reply } from './actors/nact';
 import { ActorSystem, spawnActor } from './actors/nact';
-import { DEFAULT_PROVIDER_RESTART, DEFAULT_SESSION_RESTART } from './common/restart-policy';
+import { DEFAULT_PROVIDER_RESTART, DEFAULT_SESSION_RESTART, DEFAULT_ROUTER_RESTART } from './common/restart-policy';
 import type { Provider, ProviderFactory } from './providers/contract';
 import type { Worker, WorkerFactory } from './workers/contract';
 
@@ -21,7 +21,7 @@ export const DEFAULT_LIMITS: Limits = {
 };
 
 /**
- * The service API (SPEC §5). It hides nact: every call is a message to the manager actor and
+ * The service API (README, "Using it as a library"). It hides nact: every call is a message to the manager actor and
  * every answer a promise; every failure is a `TesseraError` with a stable `code`.
  */
 export class DataService {
@@ -60,7 +60,7 @@ export class DataService {
       },
       {
         initialState: null,
-        // The manager owns all state: a crash of it is fatal (SPEC §8).
+        // The manager owns all state: a crash of it is fatal (ARCHITECTURE.md, "Supervision tree").
         onCrash: (error) => {
           queueMicrotask(() => service?.fatal(error));
           return 'stop';
@@ -76,6 +76,7 @@ export class DataService {
         faultInjection: options.faultInjection ?? false,
         providerRestart: { ...DEFAULT_PROVIDER_RESTART, ...options.providerRestart },
         sessionRestart: { ...DEFAULT_SESSION_RESTART, ...options.sessionRestart },
+        routerRestart: { ...DEFAULT_ROUTER_RESTART, ...options.routerRestart },
         limits: { ...DEFAULT_LIMITS, ...options.limits },
         callTimeoutMs,
         sessionDefaults: {

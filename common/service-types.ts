@@ -4,7 +4,7 @@ import type { Envelope } from './envelope';
 import type { JsonValue, Payload } from './json';
 import type { Logger } from './logger';
 
-/** What a session does when its out-buffer is full (SPEC §9). */
+/** What a session does when its out-buffer is full (README, "Using it as a library"; ARCHITECTURE.md, hop 3). */
 export type OverflowPolicy = 'drop-newest' | 'drop-oldest' | 'conflate' | 'disconnect';
 export const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['drop-newest', 'drop-oldest', 'conflate', 'disconnect'];
 
@@ -39,6 +39,8 @@ export interface ServiceOptions {
   readonly faultInjection?: boolean;
   readonly providerRestart?: Partial<RestartPolicy>;
   readonly sessionRestart?: Partial<Pick<RestartPolicy, 'maxRestarts' | 'withinMs'>>;
+  /** The router restarts at once; crashing more often than this stops the service (fatal). */
+  readonly routerRestart?: Partial<Pick<RestartPolicy, 'maxRestarts' | 'withinMs'>>;
   readonly limits?: Partial<Limits>;
   /** How long a provider call (start, subscribe, request…) may take before it fails with TIMEOUT. */
   readonly providerCallTimeoutMs?: number;

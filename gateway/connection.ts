@@ -1,3 +1,4 @@
+import { assertNever } from '../common/assert-never';
 import type { Subscription } from 'rxjs';
 import type WebSocket from 'ws';
 import type { Envelope } from '../common/envelope';
@@ -147,6 +148,8 @@ export class Connection {
         return this.answer({ op: 'explained', ...(await service.explain(frame.pattern)) }, frame.ref);
       case 'stats':
         return this.answer({ op: 'stats', ...(await service.stats()) }, frame.ref);
+      default:
+        return assertNever(frame);
     }
   }
 

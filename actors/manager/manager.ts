@@ -1,29 +1,25 @@
+import { assertNever } from '../../common/assert-never';
 import type { Clock } from '../../common/clock';
-import type { MessageEnvelope } from '../../common/envelope';
 import { settleWithin } from '../../common/deadline';
 import { TesseraError, toError } from '../../common/errors';
 import type { JsonValue, Payload } from '../../common/json';
 import type { Logger } from '../../common/logger';
-import { assertFinitePayload, messageBytes } from '../../common/payload-size';
-import type { ExplainResult, Limits, OverflowPolicy, RestartPolicy, ServiceStats } from '../../common/service-types';
-import type { Provider, ProviderFactory } from '../../providers/contract';
+import type { CrashTarget, Limits, OverflowPolicy, RestartPolicy, ServiceStats } from '../../common/service-types';
 import { parseIdentifier } from '../../router/identifier';
-import { RouterPort } from '../../router/port';
-import type { RouteTarget, RouterMsg } from '../../router/router-actor';
-import { spawnRouter } from '../../router/router-actor';
+import type { RouteTarget } from '../../router/router-actor';
 import type { ConfigureEnv } from './configure';
-import { configureSession, planBindings, resolvePattern } from './configure';
+import { configureSession, explainPattern } from './configure';
 import type { ManagerMsg } from './manager-protocol';
 import type { ActorHandle, Reply } from '../nact';
-import { spawnGroup } from '../nact';
-import { ProviderRecord, type ProviderEnv } from '../provider/provider-record';
+import { ProviderSet } from './provider-set';
 import { Sessions } from '../session/sessions';
-import { WorkerRecord, type WorkerEnv } from '../worker/worker-record';
-import { workerStats } from '../worker/worker-stats';
-import type { Worker, WorkerFactory } from '../../workers/contract';
 import type { Pattern } from '../../router/pattern';
+import { Publishing } from './publishing';
+import { RouterLifecycle } from './router-lifecycle';
 import { StreamDirectory } from '../../router/streams';
 import { newEpoch } from '../../common/epoch';
+import { WorkerRecord, type WorkerEnv } from '../worker/worker-record';
+import { workerStats } from '../worker/worker-stats';
 
 export interface ManagerConfig {
   readonly clock: Clock;
@@ -32,12 +28,11 @@ export interface ManagerConfig {
   readonly faultInjection: boolean;
   readonly providerRestart: RestartPolicy;
   readonly sessionRestart: { readonly maxRestarts: number; readonly withinMs: number };
+  readonly routerRestart: { readonly maxRestarts: number; readonly withinMs: number };
   readonly limits: Limits;
   readonly callTimeoutMs: number;
   readonly sessionDefaults: { readonly idleAfterMs: number; readonly outBuffer: number; readonly overflow: OverflowPolicy };
 }
-
-const NAMESPACE = /^[a-z0-9_-]{1,64}$/;
 
 /**
  * The single owner of the desired state: which providers exist, which patterns each session
@@ -46,18 +41,13 @@ const NAMESPACE = /^[a-z0-9_-]{1,64}$/;
  * answers through the message's reply, so one stalled provider holds up nothing else.
  */
 export class Manager {
-  private readonly providers = new Map<string, ProviderRecord>();
+  private readonly providers: ProviderSet;
   private readonly sessions: Sessions;
-  private readonly port = new RouterPort();
-  private readonly logger: Logger;
-  private readonly providerGroup: ActorHandle<never>;
+  private readonly router: RouterLifecycle;
+  private readonly publishing: Publishing;
   /** seq counters per namespace under this service's epoch: a provider removed and added again carries on. */
   private readonly streams = new StreamDirectory(newEpoch());
-  private router: ActorHandle<RouterMsg> | null = null;
-  private routerIncarnation = 0;
-  private readonly routeTotals = { routed: 0, matches: 0 };
-  private routerRestarts = 0;
-  private routerCrashes: number[] = [];
+  private readonly logger: Logger;
   private incarnations = 0;
   private stopping = false;
   private readonly configureEnv: ConfigureEnv;
@@ -66,10 +56,9 @@ export class Manager {
   constructor(
     private readonly self: ActorHandle<ManagerMsg>,
     private readonly config: ManagerConfig,
-    private readonly onFatal: (error: Error) => void,
+    onFatal: (error: Error) => void,
   ) {
     this.logger = config.logger.child({ cmp: 'manager' });
-    this.providerGroup = spawnGroup(self.asParent, 'providers');
     this.sessions = new Sessions({
       parent: self.asParent,
       clock: config.clock,
@@ -78,7 +67,7 @@ export class Manager {
       defaults: config.sessionDefaults,
       restart: config.sessionRestart,
       toManager: (msg) => self.send(msg),
-      toRouter: (msg) => this.router?.send(msg),
+      toRouter: (msg) => this.router.send(msg),
       releaseStreams: (name, ids) => this.providers.get(name)?.streams.release(ids),
       clientPort: {
         publish: (sessionId, attachment, id, payload) => this.ask((reply) => ({ type: 'publish', sessionId, attachment, id, payload, reply })),
@@ -86,25 +75,48 @@ export class Manager {
       },
       nextIncarnation: () => ++this.incarnations,
     });
+    this.router = new RouterLifecycle({
+      parent: self.asParent,
+      clock: config.clock,
+      logger: this.logger,
+      restart: config.routerRestart,
+      callTimeoutMs: config.callTimeoutMs,
+      streams: this.streams,
+      bindings: () => this.bindings(),
+      crashed: (incarnation, error) => self.send({ type: 'router-crashed', incarnation, error }),
+      fatal: onFatal,
+    });
+    this.providers = new ProviderSet({
+      parent: self.asParent,
+      port: this.router.port,
+      clock: config.clock,
+      logger: config.logger,
+      policy: config.providerRestart,
+      callTimeoutMs: config.callTimeoutMs,
+      publishNamespaces: config.publishNamespaces,
+      streams: this.streams,
+      nextIncarnation: () => ++this.incarnations,
+      toManager: (msg) => self.send(msg),
+      notifyBound: (namespace, notice) => this.sessions.notifyNamespace(namespace, notice),
+    });
     this.configureEnv = {
-      providers: this.providers,
+      providers: this.providers.records,
       publishNamespaces: config.publishNamespaces,
       maxPatterns: config.limits.maxPatternsPerSession,
       callTimeoutMs: config.callTimeoutMs,
       logger: this.logger,
-      toRouter: (msg) => this.router?.send(msg),
-      routerBarrier: () => this.routerBarrier(),
-      reindex: (session) => this.sessions.index(session, session.namespaces()),
+      rebind: (session, next) => this.sessions.rebind(session, next),
+      routerBarrier: () => this.router.barrier(),
     };
     this.workerEnv = {
-      configure: { ...this.configureEnv, maxPatterns: Number.MAX_SAFE_INTEGER, reindex: () => undefined },
+      configure: { ...this.configureEnv, maxPatterns: Number.MAX_SAFE_INTEGER, rebind: (inputs, next) => inputs.rebind(next, (msg) => this.router.send(msg)) },
       dependencies: (ns) => {
         const record = this.providers.get(ns);
         return record instanceof WorkerRecord ? record.inputs.namespaces() : undefined;
       },
       maxPendingInputs: 65_536,
     };
-    this.startRouter();
+    this.publishing = new Publishing(this.router.port, config.clock, this.streams, config.publishNamespaces, (namespace) => this.providers.has(namespace));
   }
 
   /** Requests from client handles travel through the manager's own mailbox. */
@@ -115,11 +127,13 @@ export class Manager {
   handle(msg: ManagerMsg): void {
     switch (msg.type) {
       case 'add-provider':
-        return this.answer(msg.reply, () => this.addProvider(msg.name, msg.source));
+        return this.answer(msg.reply, () => this.providers.add(msg.name, msg.source, () => this.stopping));
       case 'remove-provider':
-        return this.answer(msg.reply, () => this.removeProvider(msg.name));
-      case 'add-worker':
-        return this.answer(msg.reply, () => this.addProvider(msg.name, msg.source, true));
+        return this.answer(msg.reply, () => this.removeProvider(msg.name, false));
+      case 'add-worker': {
+        const source = msg.source;
+        return this.answer(msg.reply, () => this.providers.add(msg.name, source, () => this.stopping, (name, env) => new WorkerRecord(name, source, env, this.workerEnv)));
+      }
       case 'remove-worker':
         return this.answer(msg.reply, () => this.removeProvider(msg.name, true));
       case 'new-session':
@@ -140,7 +154,7 @@ export class Manager {
       case 'request':
         return this.answer(msg.reply, () => this.request(msg.sessionId, msg.attachment, msg.id, msg.body));
       case 'explain':
-        return this.answer(msg.reply, () => this.explain(msg.pattern));
+        return this.answer(msg.reply, () => explainPattern(this.configureEnv, msg.pattern, (pattern) => this.publishing.matching(pattern)));
       case 'stats':
         return this.answer(msg.reply, () => this.stats());
       case 'crash':
@@ -154,17 +168,15 @@ export class Manager {
       case 'provider-event':
         return this.providerEvent(msg);
       case 'router-crashed':
-        return this.routerCrashed(msg.incarnation, msg.error);
+        return this.stopping ? undefined : this.router.crashed(msg.incarnation, msg.error);
       case 'session-crashed':
         return this.sessions.crashed(msg.sessionId, msg.incarnation, msg.error);
       case 'session-idle':
         return this.sessions.idleFired(msg.sessionId, msg.timer);
-      case 'slow-client': {
-        const session = this.sessions.byId.get(msg.sessionId);
-        if (session === undefined || session.attachment !== msg.attachment || session.attachment === 0) return;
-        this.sessions.detach(session, { type: 'notice', kind: 'disconnected', reason: 'slow-client', dropped: session.outbox.dropped });
-        return;
-      }
+      case 'slow-client':
+        return this.sessions.cutOff(msg.sessionId, msg.attachment);
+      default:
+        return assertNever(msg);
     }
   }
 
@@ -183,48 +195,12 @@ export class Manager {
     task?.catch((error) => this.logger.error('background task failed', { error: toError(error).message }));
   }
 
-  private async addProvider(name: string, source: Provider | ProviderFactory | Worker | WorkerFactory, worker = false): Promise<void> {
-    if (typeof name !== 'string' || !NAMESPACE.test(name.toLowerCase())) {
-      throw new TesseraError('BAD_REQUEST', `provider name must be 1-64 chars of a-z 0-9 _ -, got ${JSON.stringify(name)}`);
-    }
-    name = name.toLowerCase();
-    if (this.providers.has(name)) throw new TesseraError('PROVIDER_EXISTS', `provider "${name}" exists`);
-    if (this.config.publishNamespaces.has(name)) throw new TesseraError('PROVIDER_EXISTS', `"${name}" is a publish namespace`);
-    const env: ProviderEnv = {
-      parent: this.providerGroup.asParent,
-      port: this.port,
-      clock: this.config.clock,
-      logger: this.config.logger,
-      policy: this.config.providerRestart,
-      callTimeoutMs: this.config.callTimeoutMs,
-      nextIncarnation: () => ++this.incarnations,
-      streams: this.streams,
-      toManager: (msg) => this.self.send(msg),
-      notifyBound: (namespace, notice) => this.sessions.notifyNamespace(namespace, notice),
-    };
-    const record = worker ? new WorkerRecord(name, source as Worker | WorkerFactory, env, this.workerEnv) : new ProviderRecord(name, source, env);
-    this.providers.set(name, record);
-    try {
-      await record.start();
-    } catch (error) {
-      if (this.providers.get(name) === record) this.providers.delete(name);
-      if (this.stopping) throw shuttingDown();
-      throw new TesseraError('PROVIDER_START_FAILED', `provider "${name}" failed to start: ${toError(error).message}`, { cause: error });
-    }
-  }
-
-  private async removeProvider(name: string, worker = false): Promise<void> {
-    const record = this.providers.get(typeof name === 'string' ? name.toLowerCase() : '');
-    if (record === undefined || record instanceof WorkerRecord !== worker) throw new TesseraError('PROVIDER_NOT_FOUND', `no ${worker ? 'worker' : 'provider'} "${name}"`);
-    this.providers.delete(record.name);
-    for (const other of this.providers.values()) if (other instanceof WorkerRecord) this.background(other.inputsGone(record.name));
-    for (const session of [...(this.sessions.byNamespace.get(record.name) ?? [])]) {
-      const gone = [...session.bindings].filter(([, b]) => b.pattern.namespace === record.name);
-      session.bindings = new Map([...session.bindings].filter(([, b]) => b.pattern.namespace !== record.name));
-      for (const [, binding] of gone) this.router?.send({ type: 'unbind', pattern: binding.pattern, target: session.outbox });
-      this.sessions.index(session, session.namespaces());
-      session.outbox.notice({ type: 'notice', kind: 'unbound', namespace: record.name, patterns: gone.map(([canonical]) => canonical) });
-    }
+  private async removeProvider(name: string, worker: boolean): Promise<void> {
+    const found = this.providers.get(typeof name === 'string' ? name.toLowerCase() : '');
+    if (found !== undefined && found instanceof WorkerRecord !== worker) throw new TesseraError('PROVIDER_NOT_FOUND', `no ${worker ? 'worker' : 'provider'} "${name}"`);
+    const record = this.providers.remove(name);
+    this.sessions.dropNamespace(record.name);
+    for (const other of this.workers()) this.background(other.inputsGone(record.name));
     await record.stop();
   }
 
@@ -237,60 +213,20 @@ export class Manager {
   }
 
   private publish(sessionId: string, attachment: number, text: string, payload: Payload): void {
-    const session = this.sessions.get(sessionId);
-    if (session.attachment !== attachment) throw new TesseraError('CLIENT_NOT_ATTACHED', `this client is no longer attached to session ${sessionId}`);
-    const id = parseIdentifier(text);
-    assertFinitePayload(payload, 'payload');
-    const size = messageBytes(payload);
-    if (this.providers.has(id.namespace)) throw new TesseraError('FORBIDDEN_NAMESPACE', `"${id.namespace}" belongs to a provider; clients cannot publish into it`);
-    if (!this.config.publishNamespaces.has(id.namespace)) throw new TesseraError('UNKNOWN_NAMESPACE', `"${id.namespace}" is not a publish namespace`);
-    const counter = this.streams.counter(id);
-    const msg: MessageEnvelope = { type: 'message', id: counter.id, seq: ++counter.seq, epoch: counter.epoch, ts: this.config.clock.now(), eventTs: undefined, payload, size };
-    counter.last = msg;
-    this.port.push(msg);
+    this.sessions.requireAttached(sessionId, attachment);
+    this.publishing.publish(text, payload);
   }
 
   private async request(sessionId: string, attachment: number, text: string, body: JsonValue): Promise<JsonValue> {
-    const session = this.sessions.get(sessionId);
-    if (session.attachment !== attachment) throw new TesseraError('CLIENT_NOT_ATTACHED', `this client is no longer attached to session ${sessionId}`);
-    const id = parseIdentifier(text);
-    const record = this.providers.get(id.namespace);
-    if (record === undefined) {
-      if (this.config.publishNamespaces.has(id.namespace)) throw new TesseraError('NOT_SUPPORTED', `publish namespace "${id.namespace}" has no provider to answer requests`);
-      throw new TesseraError('UNKNOWN_NAMESPACE', `no provider "${id.namespace}"`);
-    }
-    try {
-      return await record.request(id, body);
-    } catch (error) {
-      if (error instanceof TesseraError) throw error;
-      throw new TesseraError('PROVIDER_NOT_FOUND', `provider "${record.name}" could not answer: ${toError(error).message}`, { cause: error });
-    }
-  }
-
-  private async explain(text: string): Promise<ExplainResult> {
-    const pattern = resolvePattern(this.configureEnv, text);
-    const [binding] = (await planBindings(this.configureEnv, [pattern], new Map())).values();
-    const record = this.providers.get(pattern.namespace);
-    const flowing = record ? record.streams.live().filter((id) => pattern.matches(id)).map((id) => id.canonical) : this.publishedMatching(pattern);
-    return { pattern: pattern.canonical, exact: pattern.exact, streams: binding.streams.map((id) => id.canonical).sort(), flowing: flowing.sort() };
-  }
-
-  private publishedMatching(pattern: Pattern): string[] {
-    return [...this.streams.namespace(pattern.namespace).values()].filter((c) => pattern.matches(c.identifier)).map((c) => c.id);
+    this.sessions.requireAttached(sessionId, attachment);
+    return this.providers.request(parseIdentifier(text), body);
   }
 
   private async stats(): Promise<ServiceStats> {
-    const counters = await (this.router?.ask<{ routed: number; matches: number; cacheSize: number; bindings: number }>(
-      (reply) => ({ type: 'counters', reply }),
-      this.config.callTimeoutMs,
-      () => new TesseraError('TIMEOUT', 'router did not answer'),
-      () => new Error('router restarting'),
-    ) ?? Promise.reject(new Error('router restarting'))).catch(() => ({ routed: 0, matches: 0, cacheSize: 0, bindings: 0 }));
+    const router = await this.router.stats();
     return {
-      providers: [...this.providers.values()]
-        .filter((p) => !(p instanceof WorkerRecord))
-        .map((p) => ({ name: p.name, state: p.state, streams: p.streams.live().length, msgs: p.counters.msgs, restarts: p.restarts })),
-      workers: [...this.providers.values()].filter((p) => p instanceof WorkerRecord).map(workerStats),
+      providers: this.providers.stats((p) => !(p instanceof WorkerRecord)),
+      workers: this.workers().map(workerStats),
       sessions: [...this.sessions.byId.values()].map((s) => ({
         id: s.id,
         patterns: [...s.bindings.keys()].sort(),
@@ -301,18 +237,15 @@ export class Manager {
         dropped: s.outbox.dropped,
         restarts: s.restarts,
       })),
-      router: { ...counters, dropped: this.port.dropped, restarts: this.routerRestarts },
+      router,
     };
   }
 
-  private crash(target: ManagerMsg & { type: 'crash' } extends { target: infer T } ? T : never): void {
+  private crash(target: CrashTarget): void {
     if (!this.config.faultInjection) throw new TesseraError('NOT_SUPPORTED', 'crash() needs the service started with { faultInjection: true }');
-    if (target === 'router') return this.router?.send({ type: 'crash', error: new Error('fault injection: router crash') });
+    if (target === 'router') return this.router.crash();
     if ('session' in target) return this.sessions.crash(this.sessions.get(target.session));
-    const name = 'provider' in target ? target.provider : target.worker;
-    const record = this.providers.get(name);
-    if (record === undefined) throw new TesseraError('PROVIDER_NOT_FOUND', `no provider or worker "${name}"`);
-    record.crash();
+    this.providers.crash('provider' in target ? target.provider : target.worker);
   }
 
   private providerEvent(msg: ManagerMsg & { type: 'provider-event' }): void {
@@ -321,47 +254,26 @@ export class Manager {
     const event = msg.event;
     switch (event.kind) {
       case 'stream-down':
+        return this.sessions.notifyStream(msg.name, event.id, { type: 'notice', kind: 'stream-down', id: event.id, reason: event.reason });
       case 'stream-up':
-        for (const session of this.sessions.byNamespace.get(msg.name) ?? []) {
-          if (![...session.bindings.values()].some((b) => b.streams.some((id) => id.canonical === event.id))) continue;
-          session.outbox.notice(event.kind === 'stream-down' ? { type: 'notice', kind: 'stream-down', id: event.id, reason: event.reason } : { type: 'notice', kind: 'stream-up', id: event.id });
-        }
-        return;
+        return this.sessions.notifyStream(msg.name, event.id, { type: 'notice', kind: 'stream-up', id: event.id });
       case 'provider-down':
         return this.sessions.notifyNamespace(msg.name, { type: 'notice', kind: 'provider-down', provider: msg.name, reason: 'reported', message: event.reason });
       case 'provider-up':
         return this.sessions.notifyNamespace(msg.name, { type: 'notice', kind: 'provider-up', provider: msg.name });
+      default:
+        return assertNever(event);
     }
   }
 
-  private startRouter(): void {
-    const incarnation = ++this.routerIncarnation;
-    const bindings: [Pattern, RouteTarget][] = [];
-    for (const session of this.sessions.byId.values()) for (const binding of session.bindings.values()) bindings.push([binding.pattern, session.outbox]);
-    for (const p of this.providers.values()) if (p instanceof WorkerRecord) for (const binding of p.inputs.subscriber.bindings.values()) bindings.push([binding.pattern, p.port]);
-    this.router = spawnRouter(this.self.asParent, `router-${incarnation}`, this.port, this.routeTotals, this.streams, this.config.clock, bindings, (error) => this.self.send({ type: 'router-crashed', incarnation, error }));
+  /** Every session's bindings and every worker's inputs, for a new router incarnation's table. */
+  private *bindings(): Iterable<[Pattern, RouteTarget]> {
+    for (const session of this.sessions.byId.values()) for (const binding of session.bindings.values()) yield [binding.pattern, session.outbox];
+    for (const worker of this.workers()) for (const binding of worker.inputs.subscriber.bindings.values()) yield [binding.pattern, worker.port];
   }
 
-  private routerCrashed(incarnation: number, error: Error): void {
-    if (incarnation !== this.routerIncarnation || this.stopping) return;
-    const now = this.config.clock.now();
-    this.routerCrashes = this.routerCrashes.filter((t) => now - t < this.config.providerRestart.withinMs);
-    this.routerCrashes.push(now);
-    if (this.routerCrashes.length > this.config.providerRestart.maxRestarts) {
-      this.onFatal(new Error(`router crashed ${this.routerCrashes.length} times within ${this.config.providerRestart.withinMs} ms: ${error.message}`));
-      return;
-    }
-    this.logger.warn('router crashed; rebuilding it from the sessions', { error: error.message });
-    this.routerRestarts++;
-    this.startRouter();
-  }
-
-  private async routerBarrier(): Promise<void> {
-    const router = this.router;
-    if (router === null) return;
-    await router
-      .ask<void>((reply) => ({ type: 'sync', reply }), this.config.callTimeoutMs, () => new Error('router sync timed out'), () => new Error('router gone'))
-      .catch(() => undefined);
+  private workers(): WorkerRecord[] {
+    return [...this.providers.records.values()].filter((p) => p instanceof WorkerRecord);
   }
 
   /** Graceful: clients completed, providers stopped, router stopped. */
@@ -369,12 +281,8 @@ export class Manager {
     if (this.stopping) return;
     this.stopping = true;
     for (const session of [...this.sessions.byId.values()]) this.sessions.close(session, 'shutdown');
-    const records = [...this.providers.values()];
-    this.providers.clear();
-    await Promise.all(records.map((record) => record.stop().catch(() => undefined)));
-    this.router?.stop(shuttingDown());
-    this.router = null;
-    this.port.close();
+    await this.providers.stopAll();
+    this.router.stop(shuttingDown());
   }
 }
 

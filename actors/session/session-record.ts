@@ -1,3 +1,4 @@
+import type { CrashWindow } from '../../common/backoff';
 import type { TimerHandle } from '../../common/clock';
 import type { Identifier } from '../../router/identifier';
 import type { Pattern } from '../../router/pattern';
@@ -26,7 +27,6 @@ export class SessionRecord {
   /** Identifies the armed idle timer, so a late firing of a cancelled one is ignored. */
   idleToken = 0;
   closed = false;
-  crashTimes: number[] = [];
   restarts = 0;
   readonly queue = new SerialQueue();
 
@@ -34,6 +34,7 @@ export class SessionRecord {
     readonly id: string,
     readonly idleAfterMs: number,
     readonly outbox: Outbox,
+    readonly crashes: CrashWindow,
   ) {}
 
   /** Every stream the session wants, per provider, counted once each. */

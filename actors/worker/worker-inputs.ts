@@ -2,7 +2,7 @@ import { SerialQueue } from '../../common/serial-queue';
 import { toError } from '../../common/errors';
 import { parseIdentifier, type Identifier } from '../../router/identifier';
 import { parsePattern, type Pattern } from '../../router/pattern';
-import type { RouteTarget } from '../../router/router-actor';
+import type { RouteTarget, RouterMsg } from '../../router/router-actor';
 import { configureSession, type ConfigureEnv, type Subscriber } from '../manager/configure';
 import { wantedOf, type Binding } from '../session/session-record';
 
@@ -18,6 +18,14 @@ export class InputSubscriber implements Subscriber {
 
   wanted(): Map<string, Map<string, Identifier>> {
     return wantedOf(this.bindings.values());
+  }
+
+  /** Takes the configured bindings: the new patterns are bound before the old are unbound. */
+  rebind(next: Map<string, Binding>, toRouter: (msg: RouterMsg) => void): void {
+    const old = this.bindings;
+    this.bindings = next;
+    for (const [canonical, b] of next) if (!old.has(canonical)) toRouter({ type: 'bind', pattern: b.pattern, target: this.outbox });
+    for (const [canonical, b] of old) if (!next.has(canonical)) toRouter({ type: 'unbind', pattern: b.pattern, target: this.outbox });
   }
 }
 
