@@ -273,7 +273,9 @@ export class Manager {
   }
 
   private workers(): WorkerRecord[] {
-    return [...this.providers.records.values()].filter((p) => p instanceof WorkerRecord);
+    // The first router incarnation asks for bindings while the manager is still being built.
+    const records: ReadonlyMap<string, unknown> | undefined = this.providers?.records;
+    return records === undefined ? [] : [...records.values()].filter((p) => p instanceof WorkerRecord);
   }
 
   /** Graceful: clients completed, providers stopped, router stopped. */
