@@ -2,7 +2,7 @@ import { systemClock } from './common/clock';
 import { TesseraError, toError } from './common/errors';
 import { createLogger } from './common/logger';
 import type { Logger } from './common/logger';
-import type { AttachOptions, Client, CrashTarget, ExplainResult, Limits, ServiceOptions, ServiceStats, SessionOptions } from './common/service-types';
+import type { AttachOptions, Client, ConfigureOptions, CrashTarget, ExplainResult, Limits, ServiceOptions, ServiceStats, SessionOptions } from './common/service-types';
 import { OVERFLOW_POLICIES } from './common/service-types';
 import { Manager } from './actors/manager/manager';
 import type { ManagerMsg } from './actors/manager/manager-protocol';
@@ -124,9 +124,11 @@ export class DataService {
     return this.call((reply) => ({ type: 'detach', sessionId, reply }));
   }
 
-  configureSession(sessionId: string, patterns: readonly string[]): Promise<string[]> {
+  /** `last`: see ConfigureOptions. */
+  configureSession(sessionId: string, patterns: readonly string[], options: ConfigureOptions = {}): Promise<string[]> {
     if (!Array.isArray(patterns)) return Promise.reject(new TesseraError('BAD_REQUEST', 'patterns must be an array of strings'));
-    return this.call((reply) => ({ type: 'configure', sessionId, patterns: [...patterns], reply }));
+    if (options.last !== undefined && typeof options.last !== 'boolean') return Promise.reject(new TesseraError('BAD_REQUEST', 'last must be a boolean'));
+    return this.call((reply) => ({ type: 'configure', sessionId, patterns: [...patterns], last: options.last === true, reply }));
   }
 
   closeSession(sessionId: string): Promise<void> {

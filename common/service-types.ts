@@ -59,9 +59,25 @@ export interface AttachOptions {
   readonly overflow?: OverflowPolicy;
 }
 
+export interface ConfigureOptions {
+  /**
+   * For each flowing stream the new patterns add to the session, first deliver its latest
+   * message (marked `cached: true`). A stateful stream gives its state instead, with or without.
+   */
+  readonly last?: boolean;
+}
+
+/** What an attach found kept for the client: messages buffered, and those dropped since the last detach. */
+export interface Resumed {
+  readonly buffered: number;
+  readonly dropped: number;
+}
+
 /** A client's two directions on its session. */
 export interface Client {
   readonly sessionId: string;
+  /** What this attach found: buffered messages (delivered first) and how many were dropped meanwhile. */
+  readonly resumed: Resumed;
   /**
    * Messages and notices, in order. Delivery runs while someone is subscribed and the client is
    * not paused; otherwise the session buffers (bounded, with the overflow policy). Completes on

@@ -28,7 +28,7 @@ export interface ConfigureEnv<S extends Subscriber = SessionRecord> {
   readonly callTimeoutMs: number;
   readonly logger: Logger;
   /** Binds the new patterns, then unbinds the old (Sessions.rebind). */
-  rebind(subscriber: S, next: Map<string, Binding>): void;
+  rebind(subscriber: S, next: Map<string, Binding>, last: boolean): void;
   /** Resolves once the router has handled everything sent before (skipped while it restarts). */
   readonly routerBarrier: () => Promise<void>;
 }
@@ -90,7 +90,7 @@ export async function planBindings(env: ConfigureEnv<Subscriber>, patterns: read
  * made if one fails), bind the new patterns before unbinding the old (no gap for patterns kept),
  * then release what is no longer wanted.
  */
-export async function configureSession<S extends Subscriber>(env: ConfigureEnv<S>, session: S, texts: readonly unknown[]): Promise<string[]> {
+export async function configureSession<S extends Subscriber>(env: ConfigureEnv<S>, session: S, texts: readonly unknown[], last = false): Promise<string[]> {
   if (texts.length > env.maxPatterns) {
     throw new TesseraError('LIMIT_EXCEEDED', `at most ${env.maxPatterns} patterns per session, got ${texts.length}`, { details: { limit: 'maxPatternsPerSession' } });
   }
@@ -118,7 +118,7 @@ export async function configureSession<S extends Subscriber>(env: ConfigureEnv<S
     });
   }
 
-  env.rebind(session, next);
+  env.rebind(session, next, last);
   await env.routerBarrier();
 
   const releasing = [...removed].flatMap(([name, streams]) => {

@@ -105,7 +105,7 @@ export class Manager {
       maxPatterns: config.limits.maxPatternsPerSession,
       callTimeoutMs: config.callTimeoutMs,
       logger: this.logger,
-      rebind: (session, next) => this.sessions.rebind(session, next),
+      rebind: (session, next, last) => this.sessions.rebind(session, next, last),
       routerBarrier: () => this.router.barrier(),
     };
     this.workerEnv = {
@@ -145,7 +145,7 @@ export class Manager {
       case 'configure': {
         const session = this.sessions.byId.get(msg.sessionId);
         if (session === undefined) return msg.reply.reject(new TesseraError('SESSION_NOT_FOUND', `no session "${msg.sessionId}"`));
-        return this.answer(msg.reply, () => session.queue.run(() => configureSession(this.configureEnv, session, msg.patterns)));
+        return this.answer(msg.reply, () => session.queue.run(() => configureSession(this.configureEnv, session, msg.patterns, msg.last)));
       }
       case 'close-session':
         return this.answer(msg.reply, () => this.closeSession(msg.sessionId));
