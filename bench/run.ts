@@ -6,6 +6,7 @@ import { latency } from './s2-latency';
 import { gateway } from './s3-gateway';
 import { scale } from './s4-scale';
 import { controlPlane } from './s5-control-plane';
+import { book } from './s6-book';
 import { hasGc } from './stats';
 
 /**
@@ -14,7 +15,7 @@ import { hasGc } from './stats';
  * the table goes to stdout, or with `--json` one JSON object per scenario goes to stdout and the
  * table to stderr. `--in-process` runs the scenarios here (for `node --cpu-prof`).
  */
-const SCENARIOS: Record<number, Scenario> = { 1: throughput, 2: latency, 3: gateway, 4: scale, 5: controlPlane };
+const SCENARIOS: Record<number, Scenario> = { 1: throughput, 2: latency, 3: gateway, 4: scale, 5: controlPlane, 6: book };
 
 interface Args {
   readonly json: boolean;
