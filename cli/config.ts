@@ -3,13 +3,14 @@ import { dirname, resolve } from 'node:path';
 import { OVERFLOW_POLICIES, type Limits, type OverflowPolicy } from '../common/service-types';
 import { DEFAULT_GATEWAY_LIMITS, type GatewayLimits } from '../gateway/types';
 import type { ProviderFactory } from '../providers/contract';
-import { checks, providerFactory, ProviderConfigError } from '../providers/registry';
+import { checks } from '../common/option-checks';
+import { providerFactory, ProviderConfigError } from '../providers/registry';
 import { readNatsConfig, type NatsConfig } from '../cluster/config';
-import { Fields } from './fields';
+import { Fields } from '../common/fields';
 
 /** The configuration file (README, "Configuration"), checked and with defaults filled in. */
 export interface TesseraConfig {
-  readonly gateway: GatewayLimits & { readonly host: string; readonly port: number; readonly token?: string };
+  readonly gateway: GatewayLimits & { readonly host: string; readonly port: number; readonly token?: string; readonly perMessageDeflate: boolean };
   readonly providers: readonly ProviderConfig[];
   readonly publishNamespaces: readonly string[];
   readonly sessions: { readonly idleAfterMs: number; readonly outBuffer: number; readonly overflow: OverflowPolicy };
@@ -71,6 +72,7 @@ function readGateway(raw: unknown, issues: string[], overrides: ConfigOverrides)
     port: f.get('port', checks.integer(0, 65535), DEFAULT_CONFIG.gateway.port),
     ...definedOnly(overrides),
     ...(token === undefined ? {} : { token }),
+    perMessageDeflate: f.get('perMessageDeflate', checks.boolean, false),
     maxFrameBytes: f.get('maxFrameBytes', checks.integer(64), d.maxFrameBytes),
     maxConnections: f.get('maxConnections', positive, d.maxConnections),
     highWaterBytes: f.get('highWaterBytes', positive, d.highWaterBytes),
@@ -126,7 +128,7 @@ function readSessions(raw: unknown, issues: string[]): TesseraConfig['sessions']
 function readLimits(raw: unknown, issues: string[]): TesseraConfig['limits'] {
   const f = new Fields(raw, 'limits', issues);
   const limits: Record<string, number> = {};
-  for (const key of ['maxSessions', 'maxPatternsPerSession', 'maxOutBuffer', 'providerCallTimeoutMs'] as const) {
+  for (const key of ['maxSessions', 'maxPatternsPerSession', 'maxOutBuffer', 'maxOutBufferBytes', 'maxTotalBufferBytes', 'providerCallTimeoutMs'] as const) {
     const value = f.optional<number>(key, positive);
     if (value !== undefined) limits[key] = value;
   }

@@ -1,21 +1,16 @@
 import type { MessageEnvelope } from '../common/envelope';
-import type { JsonValue, Payload } from '../common/json';
+import type { ClientMessage } from '../client';
+import type { Payload } from '../common/json';
 
-/** A `msg` frame's fields as received. */
-export interface MsgFields {
-  readonly id: string;
-  readonly seq: number;
-  readonly ts: number;
-  readonly eventTs?: number;
-  readonly payload?: JsonValue;
-  /** Present instead of `payload` for a bytes payload (base64). */
-  readonly bytes?: string;
-}
+/** A message as the client library hands it out (bytes payloads decoded). */
+export type MsgFields = ClientMessage;
 
-/** One NDJSON line: the message's fields, without the frame's `op`. */
+/** One NDJSON line: the message's fields, without the frame's `op`; bytes as base64 in `bytes`. */
 export function ndjsonLine(msg: MsgFields): string {
-  const { id, seq, ts, eventTs, payload, bytes } = msg;
-  return JSON.stringify({ id, seq, ts, ...(eventTs === undefined ? {} : { eventTs }), ...(bytes === undefined ? { payload } : { bytes }) });
+  const { id, seq, epoch, ts, eventTs, payload, state, cached } = msg;
+  const body = payload instanceof Uint8Array ? { bytes: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64') } : { payload };
+  const marks = { ...(state === true ? { state } : {}), ...(cached === true ? { cached } : {}) };
+  return JSON.stringify({ id, seq, epoch, ts, ...(eventTs === undefined ? {} : { eventTs }), ...body, ...marks });
 }
 
 function clock(ts: number): string {
@@ -24,14 +19,14 @@ function clock(ts: number): string {
 
 /** `12:00:01.250  synthetic::btcusdt.ticks  #42  {"price":…}`, the payload cut to fit a line. */
 export function prettyLine(msg: MsgFields): string {
-  const body = msg.bytes === undefined ? JSON.stringify(msg.payload) : `<${Buffer.from(msg.bytes, 'base64').length} bytes>`;
+  const body = msg.payload instanceof Uint8Array ? `<${msg.payload.length} bytes>` : JSON.stringify(msg.payload);
   return `${clock(msg.ts)}  ${msg.id}  #${msg.seq}  ${body.length > 160 ? `${body.slice(0, 157)}...` : body}`;
 }
 
 /** The envelope a RecordingWriter takes. */
 export function toEnvelope(msg: MsgFields): MessageEnvelope {
-  const payload: Payload = msg.bytes === undefined ? (msg.payload ?? null) : new Uint8Array(Buffer.from(msg.bytes, 'base64'));
-  return { type: 'message', id: msg.id, seq: msg.seq, ts: msg.ts, ...(msg.eventTs === undefined ? {} : { eventTs: msg.eventTs }), payload };
+  const payload: Payload = msg.payload;
+  return { type: 'message', id: msg.id, seq: msg.seq, epoch: msg.epoch ?? '', ts: msg.ts, ...(msg.eventTs === undefined ? {} : { eventTs: msg.eventTs }), payload };
 }
 
 /** A live `N msgs  R/s` line on a terminal's stderr, rewritten in place twice a second. */

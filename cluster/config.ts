@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import { Fields } from '../cli/fields';
-import { checks, type OptionCheck } from '../providers/registry';
+import { Fields } from '../common/fields';
+import { checks, type OptionCheck } from '../common/option-checks';
 import { NODE_NAME } from './subjects';
 
 /** One imported provider: `provider` of node `node`, mounted here as namespace `as`. */

@@ -1,7 +1,8 @@
+import { assertNever } from '../common/assert-never';
 import { randomUUID } from 'node:crypto';
 import type { Subscription } from 'nats';
 import type { Msg } from 'nats';
-import { SerialQueue } from '../actors/serial-queue';
+import { SerialQueue } from '../common/serial-queue';
 import type { Clock } from '../common/clock';
 import { TesseraError, toError } from '../common/errors';
 import type { Logger } from '../common/logger';
@@ -191,6 +192,8 @@ export class Exporter {
       case 'request':
         this.exportedOrThrow(parseIdentifier(request.id).namespace);
         return { ok: true, body: await this.upstream.request(request.id, request.body) };
+      default:
+        return assertNever(request);
     }
   }
 

@@ -1,24 +1,10 @@
 import type { MessageEnvelope, Notice } from '../common/envelope';
-import type { ErrorCode } from '../common/errors';
 import type { JsonValue, Payload } from '../common/json';
-import type { ExplainResult, ServiceStats } from '../common/service-types';
-import type { Ref } from './frames';
-
-/** Codes on `error` frames: the service's, plus INTERNAL for a gateway bug (never expected). */
-export type GatewayErrorCode = ErrorCode | 'INTERNAL';
+import type { AnswerFrame, GatewayErrorCode, Ref } from '../client/protocol';
 
 /** Every server → client frame except `msg`/`batch`, which are encoded from envelopes below. */
-export type ServerFrame =
-  | { readonly op: 'session.created'; readonly sessionId: string }
-  | { readonly op: 'attached'; readonly sessionId: string }
-  | { readonly op: 'configured'; readonly patterns: readonly string[] }
-  | { readonly op: 'detached' }
-  | { readonly op: 'closed' }
-  | { readonly op: 'reply'; readonly ok: true; readonly body: JsonValue }
-  | { readonly op: 'reply'; readonly ok: false; readonly code: GatewayErrorCode; readonly message: string }
-  | ({ readonly op: 'explained' } & ExplainResult)
-  | ({ readonly op: 'stats' } & ServiceStats)
-  | { readonly op: 'error'; readonly code: GatewayErrorCode; readonly message: string };
+export type ServerFrame = AnswerFrame;
+export type { GatewayErrorCode };
 
 /** Answers carry the request's `ref` (placed first so people reading frames see it). */
 export function encodeAnswer(frame: ServerFrame, ref: Ref | undefined): string {
@@ -41,7 +27,10 @@ export function encodeNotice(notice: Notice): string {
  */
 const encoded = new WeakMap<MessageEnvelope, string>();
 
-/** `{"op":"msg","id","seq","ts","eventTs"?,"payload"}`; bytes travel as `"bytes":"<base64>"`. */
+/**
+ * `{"op":"msg","id","seq","epoch","ts","eventTs"?,"payload","state"?,"cached"?}`; bytes travel
+ * as `"bytes":"<base64>"`.
+ */
 export function encodeMessage(msg: MessageEnvelope): string {
   let text = encoded.get(msg);
   if (text === undefined) {
@@ -52,11 +41,13 @@ export function encodeMessage(msg: MessageEnvelope): string {
 }
 
 function messageFields(msg: MessageEnvelope): Record<string, JsonValue> {
-  const fields: Record<string, JsonValue> = { op: 'msg', id: msg.id, seq: msg.seq, ts: msg.ts };
+  const fields: Record<string, JsonValue> = { op: 'msg', id: msg.id, seq: msg.seq, epoch: msg.epoch, ts: msg.ts };
   if (msg.eventTs !== undefined) fields.eventTs = msg.eventTs;
   const payload: Payload = msg.payload;
   if (payload instanceof Uint8Array) fields.bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
   else fields.payload = payload;
+  if (msg.state === true) fields.state = true;
+  if (msg.cached === true) fields.cached = true;
   return fields;
 }
 

@@ -1,22 +1,8 @@
+import type { ClientFrame, Ref } from '../client/protocol';
 import type { JsonValue } from '../common/json';
 import { OVERFLOW_POLICIES, type OverflowPolicy } from '../common/service-types';
 
-/** What a client may put in `ref`; it comes back unchanged on the answer. */
-export type Ref = string | number;
-
-/** Every client → server frame of the protocol (README, "WebSocket protocol"). */
-export type ClientFrame =
-  | { readonly op: 'session.create'; readonly ref?: Ref; readonly idleAfterMs?: number }
-  | { readonly op: 'session.attach'; readonly ref?: Ref; readonly sessionId: string; readonly outBuffer?: number; readonly overflow?: OverflowPolicy }
-  | { readonly op: 'session.configure'; readonly ref?: Ref; readonly patterns: readonly string[] }
-  | { readonly op: 'session.detach'; readonly ref?: Ref }
-  | { readonly op: 'session.close'; readonly ref?: Ref }
-  | { readonly op: 'publish'; readonly ref?: Ref; readonly id: string; readonly payload: JsonValue }
-  | { readonly op: 'request'; readonly ref?: Ref; readonly id: string; readonly body: JsonValue }
-  | { readonly op: 'explain'; readonly ref?: Ref; readonly pattern: string }
-  | { readonly op: 'stats'; readonly ref?: Ref };
-
-export type ClientOp = ClientFrame['op'];
+export type { ClientFrame, ClientOp, Ref } from '../client/protocol';
 
 export type ParseResult =
   | { readonly ok: true; readonly frame: ClientFrame }
@@ -134,7 +120,8 @@ function readFrame(op: string, f: Fields, ref: Ref | undefined): ClientFrame {
     case 'session.configure': {
       const patterns = f.patterns;
       need(Array.isArray(patterns) && patterns.every((p) => typeof p === 'string'), '"patterns" must be an array of strings');
-      return { op, ...withRef, patterns: patterns as string[] };
+      need(f.last === undefined || typeof f.last === 'boolean', '"last" must be a boolean');
+      return { op, ...withRef, patterns: patterns as string[], ...(f.last === true ? { last: true } : {}) };
     }
     case 'session.detach':
     case 'session.close':

@@ -1,11 +1,14 @@
 import type { Envelope, MessageEnvelope } from '../common/envelope';
-import { batchOf, encodeMessage, encodeNotice } from './encode';
+import { ENVELOPE_OVERHEAD_BYTES } from '../common/payload-size';
+import { encodeNotice } from './encode';
+import { frameOf } from './shared-runs';
 
 /** The part of a `ws` socket the queue needs (a fake one in unit tests). */
 export interface SendTarget {
   readonly readyState: number;
   readonly bufferedAmount: number;
-  send(data: string, callback: (error?: Error) => void): void;
+  /** A Buffer is sent as a text frame too (`binary: false`): it is already UTF-8 JSON. */
+  send(data: string | Buffer, options: { readonly binary: false }, callback: (error?: Error) => void): void;
 }
 
 /** Who to slow down when the socket's send buffer fills (the attached session's client). */
@@ -26,6 +29,7 @@ export interface OutboundOptions {
 }
 
 const OPEN = 1;
+const TEXT = { binary: false } as const;
 
 /**
  * Everything one socket sends, in order: answers and envelopes. Envelopes that arrive in the same
@@ -37,6 +41,8 @@ const OPEN = 1;
  */
 export class Outbound {
   private pending: (Envelope | string)[] = [];
+  /** Bytes queued in `pending`: counted with the socket's own buffer against the high-water mark. */
+  private pendingBytes = 0;
   private scheduled = false;
   private congested = false;
   private target: FlowTarget | undefined;
@@ -50,12 +56,29 @@ export class Outbound {
   /** An already-encoded frame (an answer or error). */
   pushText(text: string): void {
     this.pending.push(text);
-    this.schedule();
+    this.queued(text.length);
   }
 
   pushEnvelope(envelope: Envelope): void {
     this.pending.push(envelope);
+    this.queued(envelope.type === 'message' ? (envelope.size ?? ENVELOPE_OVERHEAD_BYTES) : ENVELOPE_OVERHEAD_BYTES);
+  }
+
+  /**
+   * A session delivers everything it holds in one synchronous burst; pausing it as soon as the
+   * burst and the socket's buffer pass the high-water mark stops the burst there, so this queue
+   * never holds more than the mark and one message.
+   */
+  private queued(bytes: number): void {
+    this.pendingBytes += bytes;
+    if (!this.congested && this.pendingBytes + this.socket.bufferedAmount > this.options.highWaterBytes) this.congest();
     this.schedule();
+  }
+
+  private congest(): void {
+    this.congested = true;
+    this.target?.pause();
+    this.inbound?.pause();
   }
 
   /** The client to pause and resume; a new one inherits the socket's current congestion. */
@@ -70,6 +93,7 @@ export class Outbound {
     const items = this.pending;
     if (items.length === 0) return;
     this.pending = [];
+    this.pendingBytes = 0;
     let run: MessageEnvelope[] = [];
     for (const item of items) {
       if (typeof item !== 'string' && item.type === 'message') {
@@ -92,28 +116,15 @@ export class Outbound {
   /** Sends a run of messages (one `msg`, or a `batch`) and returns a fresh, empty run. */
   private sendRun(run: MessageEnvelope[]): MessageEnvelope[] {
     if (run.length === 0) return run;
-    const texts: string[] = [];
-    for (const msg of run) {
-      // This runs in a microtask: a throw here would be an uncaught exception, so skip and report.
-      try {
-        texts.push(encodeMessage(msg));
-      } catch (error) {
-        this.options.onEncodeError?.(error, msg);
-      }
-    }
-    if (texts.length === 1) this.send(texts[0]);
-    else if (texts.length > 1) this.send(batchOf(texts));
+    const frame = frameOf(run, this.options.onEncodeError);
+    if (frame !== undefined) this.send(frame);
     return [];
   }
 
-  private send(text: string): void {
+  private send(data: string | Buffer): void {
     if (this.socket.readyState !== OPEN) return;
-    this.socket.send(text, this.onSent);
-    if (!this.congested && this.socket.bufferedAmount > this.options.highWaterBytes) {
-      this.congested = true;
-      this.target?.pause();
-      this.inbound?.pause();
-    }
+    this.socket.send(data, TEXT, this.onSent);
+    if (!this.congested && this.socket.bufferedAmount > this.options.highWaterBytes) this.congest();
   }
 
   /** Runs as each write leaves the buffer; errors surface on the socket's own close/error events. */

@@ -68,7 +68,7 @@ export class Gateway {
       response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
       response.end('this is a WebSocket endpoint\n');
     });
-    const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, WebSocket: GatewaySocket });
+    const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, WebSocket: GatewaySocket, perMessageDeflate: options.perMessageDeflate === true });
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(options.port ?? 7400, options.host ?? '127.0.0.1', () => {

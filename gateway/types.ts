@@ -1,13 +1,13 @@
 import type { Logger } from '../common/logger';
 import type { Now } from './rate';
-import type { AttachOptions, Client, ExplainResult, ServiceStats, SessionOptions } from '../common/service-types';
+import type { AttachOptions, Client, ConfigureOptions, ExplainResult, ServiceStats, SessionOptions } from '../common/service-types';
 
 /** The part of `DataService` the gateway drives; kept narrow so the gateway depends on no more. */
 export interface GatewayService {
   newSession(options?: SessionOptions): Promise<string>;
   attachClient(sessionId: string, options?: AttachOptions): Promise<Client>;
   detachClient(sessionId: string): Promise<void>;
-  configureSession(sessionId: string, patterns: readonly string[]): Promise<string[]>;
+  configureSession(sessionId: string, patterns: readonly string[], options?: ConfigureOptions): Promise<string[]>;
   closeSession(sessionId: string): Promise<void>;
   explain(pattern: string): Promise<ExplainResult>;
   stats(): Promise<ServiceStats>;
@@ -52,6 +52,12 @@ export interface GatewayOptions extends Partial<GatewayLimits> {
   /** When set, an upgrade without it (Bearer header or `?token=`) gets HTTP 401. */
   readonly token?: string;
   readonly logger?: Logger;
+  /**
+   * Compress frames with permessage-deflate when the client offers it. Off by default: it saves
+   * bytes on slow links but costs CPU per socket (each has its own compressor), so the shared
+   * encoding of a batch no longer saves the per-socket work.
+   */
+  readonly perMessageDeflate?: boolean;
   /** Time for the rate limits (tests pass their own); default `performance.now`. */
   readonly now?: Now;
 }

@@ -1,44 +1,14 @@
 import { isAbsolute, resolve } from 'node:path';
 import { isTesseraError } from '../common/errors';
 import { BinanceProvider, type BinanceOptions } from './binance';
+import { BybitProvider, type BybitOptions } from './bybit';
+import { checks, type OptionCheck } from '../common/option-checks';
 import type { Provider, ProviderFactory } from './contract';
+import { EXCHANGE_OPTION_CHECKS } from './exchange/options';
+import { OkxProvider, type OkxOptions } from './okx';
+import { VENUE_REQUESTS_PER_HOUR } from './okx/options';
 import { ReplayProvider, type ReplayOptions } from './replay';
 import { SYNTHETIC_KINDS, SyntheticProvider, type SyntheticOptions } from './synthetic';
-
-/** Checks one JSON value; returns what is wrong with it ("must be …"), or undefined. */
-export type OptionCheck = (value: unknown) => string | undefined;
-
-/** Small checks shared by the registry and the configuration file. */
-export const checks = {
-  string: (value: unknown) => (typeof value === 'string' && value.length > 0 ? undefined : 'must be a non-empty string'),
-  boolean: (value: unknown) => (typeof value === 'boolean' ? undefined : 'must be true or false'),
-  number: (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? undefined : 'must be a number'),
-  integer:
-    (min: number, max = Number.MAX_SAFE_INTEGER): OptionCheck =>
-    (value) =>
-      typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max
-        ? undefined
-        : `must be an integer ${min}..${max === Number.MAX_SAFE_INTEGER ? '' : max}`.replace(/\.\.$/, ' or more'),
-  oneOf:
-    (...allowed: readonly string[]): OptionCheck =>
-    (value) =>
-      typeof value === 'string' && allowed.includes(value) ? undefined : `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`,
-  either:
-    (a: OptionCheck, b: OptionCheck, what: string): OptionCheck =>
-    (value) =>
-      a(value) === undefined || b(value) === undefined ? undefined : `must be ${what}`,
-  arrayOf:
-    (item: OptionCheck): OptionCheck =>
-    (value) => {
-      if (!Array.isArray(value)) return 'must be an array';
-      for (let i = 0; i < value.length; i++) {
-        const problem = item(value[i]);
-        if (problem) return `[${i}] ${problem}`;
-      }
-      return undefined;
-    },
-  object: (value: unknown) => (typeof value === 'object' && value !== null && !Array.isArray(value) ? undefined : 'must be an object'),
-};
 
 /** A configuration problem in a provider entry; `field` is the option at fault, if one is. */
 export class ProviderConfigError extends Error {
@@ -95,23 +65,18 @@ const replay = define<ReplayOptions>({
 
 /** `random` is for tests only; everything else can come from a configuration file. */
 const binance = define<Omit<BinanceOptions, 'random'>>({
-  options: {
-    baseUrl: checks.string,
-    symbols: checks.arrayOf(checks.string),
-    streamsPerConnection: checks.integer(1),
-    controlMessagesPerSecond: checks.integer(1),
-    streamsPerRequest: checks.integer(1),
-    ackTimeoutMs: checks.integer(1),
-    subscribeTimeoutMs: checks.integer(1),
-    connectTimeoutMs: checks.integer(1),
-    pingIntervalMs: checks.integer(1),
-    staleTimeoutMs: checks.integer(1),
-    renewAfterMs: checks.integer(1),
-    reconnectInitialMs: checks.integer(1),
-    reconnectMaxMs: checks.integer(1),
-    reconnectJitter: checks.number,
-  },
+  options: EXCHANGE_OPTION_CHECKS,
   create: (options) => new BinanceProvider(options),
+});
+
+const bybit = define<Omit<BybitOptions, 'random'>>({
+  options: EXCHANGE_OPTION_CHECKS,
+  create: (options) => new BybitProvider(options),
+});
+
+const okx = define<Omit<OkxOptions, 'random'>>({
+  options: { ...EXCHANGE_OPTION_CHECKS, requestsPerHour: checks.integer(1, VENUE_REQUESTS_PER_HOUR) },
+  create: (options) => new OkxProvider(options),
 });
 
 /** Provider types by the name a configuration file uses in `type`. */
@@ -119,6 +84,8 @@ const PROVIDER_TYPES: ReadonlyMap<string, ProviderType<Record<string, unknown>>>
   ['synthetic', synthetic],
   ['replay', replay],
   ['binance', binance],
+  ['bybit', bybit],
+  ['okx', okx],
 ]);
 
 export const PROVIDER_TYPE_NAMES: readonly string[] = [...PROVIDER_TYPES.keys()];

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { expandPattern } from '../providers/binance/expand';
+import { expandPattern } from '../providers/exchange/expand';
 import { identifierOf, KINDS, streamOf } from '../providers/binance/streams';
 import { parseIdentifier } from '../router/identifier';
 import { parsePattern } from '../router/pattern';
@@ -101,7 +101,7 @@ describe('binance stream name → identifier', () => {
         const tag = p.length > 0 ? `${kind}[${p.map(([k, v]) => `${k}=${v}`).join(';')}]` : kind;
         const id = parseIdentifier(`binance::${sym ? `${sym}.` : ''}${tag}`);
         const ref = streamOf(id);
-        if (!ref.ok) return; // e.g. a required param left out, or an all-market-only kind with a symbol
+        if (!ref.ok || ref.normalized) return; // e.g. a required param left out; a stream name names its raw kind
         expect(identifierOf('binance', ref.stream)?.canonical).toBe(id.canonical);
       }),
       { numRuns: 500 },
@@ -111,15 +111,17 @@ describe('binance stream name → identifier', () => {
 
 describe('binance expand', () => {
   const catalogue = ['btcusdt', 'ethusdt'];
-  const expand = (text: string): string[] => expandPattern(parsePattern(text), catalogue).map((id) => id.canonical).sort();
+  const expand = (text: string): string[] => expandPattern(parsePattern(text), catalogue, KINDS, (id) => streamOf(id).ok).map((id) => id.canonical).sort();
 
   it('crosses the catalogue with every per-symbol kind at its default params', () => {
     const all = expand('binance::*');
     expect(all).toContain('binance::btcusdt.kline[interval=1m]');
     expect(all).toContain('binance::depth.ethusdt');
     expect(all).toContain('binance::btcusdt.continuousKline[contractType=perpetual;interval=1m]');
-    expect(all.filter((s) => s.includes('btcusdt'))).toHaveLength(9);
-    expect(all).toHaveLength(18);
+    expect(all.filter((s) => s.includes('btcusdt'))).toHaveLength(13);
+    expect(all).toHaveLength(26);
+    // The normalized kinds are offered beside the raw ones.
+    for (const kind of ['trade', 'quote', 'derivative', 'liquidation']) expect(all).toContain(`binance::btcusdt.${kind}`);
     // Index symbols and all-market streams are never started by a wildcard.
     expect(all.some((s) => /compositeIndex|assetIndex|contractInfo/.test(s))).toBe(false);
     for (const s of all) expect(stream(s).ok).toBe(true);
@@ -130,7 +132,7 @@ describe('binance expand', () => {
     expect(expand('binance::depth[levels=20;*].*')).toEqual(['binance::btcusdt.depth[levels=20]', 'binance::depth[levels=20].ethusdt']);
     expect(expand('binance::kline[*].*')).toEqual(['binance::btcusdt.kline[interval=1m]', 'binance::ethusdt.kline[interval=1m]']);
     expect(expand('binance::aggTrade.*')).toEqual(['binance::aggTrade.btcusdt', 'binance::aggTrade.ethusdt']);
-    expect(expand('binance::solusdt.*')).toHaveLength(9);
+    expect(expand('binance::solusdt.*')).toHaveLength(13);
     expect(expand('binance::solusdt.markPrice[*]')).toEqual(['binance::markPrice.solusdt']);
   });
 

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { isTesseraError } from '../common/errors';
-import { Backoff } from '../providers/binance/backoff';
+import { Backoff } from '../common/backoff';
 import { decodeFrame } from '../providers/binance/binance-connection';
-import { Handover } from '../providers/binance/handover';
+import { Handover } from '../providers/exchange/handover';
 import { BINANCE_DEFAULTS, resolveOptions } from '../providers/binance/options';
-import { Pacer } from '../providers/binance/pacer';
+import { Pacer } from '../providers/exchange/pacer';
 import { maxInWindow } from './support/binance-context';
 
 describe('Pacer', () => {

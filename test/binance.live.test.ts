@@ -5,7 +5,7 @@
 import { systemClock } from '../common/clock';
 import { BinanceProvider } from '../providers/binance';
 import { parseIdentifier } from '../router/identifier';
-import { CaptureContext } from './support/capture-context';
+import { CaptureContext } from '../testkit';
 import { waitFor } from './support/binance-context';
 
 describe('BinanceProvider on the live exchange', () => {

@@ -6,7 +6,7 @@ import { BinanceProvider } from '../providers/binance';
 import { ReplayProvider } from '../providers/replay';
 import { providerFactory, ProviderConfigError } from '../providers/registry';
 import { SyntheticProvider } from '../providers/synthetic';
-import { CaptureContext } from './support/capture-context';
+import { CaptureContext } from '../testkit';
 
 let dir: string;
 beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'tessera-config-'))));
@@ -151,7 +151,7 @@ describe('the provider registry', () => {
   test('an unknown type names the field and the known types', () => {
     const attempt = (): unknown => providerFactory('kafka', {});
     expect(attempt).toThrow(ProviderConfigError);
-    expect(attempt).toThrow(/unknown provider type "kafka" \(known: synthetic, replay, binance/);
+    expect(attempt).toThrow(/unknown provider type "kafka" \(known: synthetic, replay, binance, bybit/);
   });
 
   test('a binance provider is built from its options without touching the network', () => {

@@ -165,7 +165,7 @@ describe('outbound', () => {
       get bufferedAmount() {
         return buffered;
       },
-      send(data, done) {
+      send(data, _options, done) {
         buffered += data.length;
         callbacks.push(() => {
           buffered -= data.length;
@@ -188,12 +188,12 @@ describe('outbound', () => {
 
   test('a message that cannot be encoded is skipped and reported; the rest still go, in order', async () => {
     const sent: string[] = [];
-    const socket: SendTarget = { readyState: 1, bufferedAmount: 0, send: (data, done) => (sent.push(data), done()) };
+    const socket: SendTarget = { readyState: 1, bufferedAmount: 0, send: (data, _options, done) => (sent.push(String(data)), done()) };
     const errors: number[] = [];
     const outbound = new Outbound(socket, { highWaterBytes: 1e9, lowWaterBytes: 0, maxBatch: 100, onEncodeError: (_e, msg) => errors.push(msg.seq) });
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    const msg = (seq: number, payload: unknown): MessageEnvelope => ({ type: 'message', id: 'x::a', seq, ts: 0, payload: payload as MessageEnvelope['payload'] });
+    const msg = (seq: number, payload: unknown): MessageEnvelope => ({ type: 'message', id: 'x::a', seq, epoch: 'e', ts: 0, payload: payload as MessageEnvelope['payload'] });
     outbound.pushEnvelope(msg(1, 'a'));
     outbound.pushEnvelope(msg(2, cyclic));
     outbound.pushEnvelope(msg(3, 10n));

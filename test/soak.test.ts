@@ -1,5 +1,5 @@
-import { formatReport } from '../soak/report';
-import { runSoak } from '../soak/soak';
+import { formatReport } from '../tools/soak/report';
+import { runSoak } from '../tools/soak/soak';
 
 /**
  * The short chaos soak (the long one is `npm run soak`, see RELIABILITY.md): a few seconds of

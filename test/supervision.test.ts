@@ -1,7 +1,7 @@
 import { Identifier } from '../router/identifier';
 import { ProviderScript } from '../testkit/scripted-provider';
 import { EnvelopeRecorder, waitUntil } from '../testkit/wait';
-import { ManualClock } from './support/capture-context';
+import { ManualClock } from '../testkit';
 import { startService } from './support/service';
 
 const policy = { initialBackoffMs: 200, maxBackoffMs: 30_000, jitter: 0.2, maxRestarts: 3, withinMs: 60_000 };
@@ -62,9 +62,10 @@ describe('provider supervision', () => {
     const resubscribe = script.callsOf('subscribe').filter((c) => c.incarnation === 2);
     expect(resubscribe.map((c) => c.ids)).toEqual([['feed::a.trade', 'feed::b.trade']]);
     expect([...script.subscribed].sort()).toEqual(['feed::a.trade', 'feed::b.trade']);
-    // provider-down then provider-up, and seq carries on across the restart.
+    // provider-down, a gap notice per flowing stream (what the old instance had not emitted is
+    // lost), then provider-up; seq carries on across the restart.
     const kinds = recorder.envelopes.filter((e) => e.type === 'notice').map((e) => (e.type === 'notice' ? e.kind : ''));
-    expect(kinds).toEqual(['provider-down', 'provider-up']);
+    expect(kinds).toEqual(['provider-down', 'gap', 'gap', 'provider-up']);
     script.emit('a.trade', 'after');
     await recorder.waitFor((r) => r.messages.length === 2);
     expect(recorder.messages.map((m) => [m.payload, m.seq])).toEqual([['before', 1], ['after', 2]]);
@@ -141,5 +142,17 @@ describe('router and session supervision', () => {
     await recorder.waitFor((r) => r.completed, 5000, 'session closed');
     expect(recorder.notices('session-closed')).toEqual([{ type: 'notice', kind: 'session-closed', reason: 'restart-limit' }]);
     await expect(service.attachClient(session)).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+  });
+
+  it('a router that crashes past its own intensity stops the service, whatever the provider policy', async () => {
+    const clock = new ManualClock();
+    const service = await startService({ clock, faultInjection: true, providerRestart: { maxRestarts: 100 }, routerRestart: { maxRestarts: 2, withinMs: 60_000 } });
+    for (let restarts = 1; restarts <= 2; restarts++) {
+      await service.crash('router');
+      while ((await service.stats()).router.restarts < restarts);
+    }
+    await service.crash('router');
+    const { fatal } = await service.terminated;
+    expect(fatal?.message).toMatch(/^router crashed 3 times within 60000 ms/);
   });
 });

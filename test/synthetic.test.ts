@@ -2,7 +2,7 @@ import { isTesseraError } from '../common/errors';
 import { SyntheticProvider, type SyntheticOptions } from '../providers/synthetic';
 import { parseIdentifier, type Identifier } from '../router/identifier';
 import { parsePattern } from '../router/pattern';
-import { CaptureContext } from './support/capture-context';
+import { CaptureContext } from '../testkit';
 
 const id = (text: string): Identifier => parseIdentifier(text);
 
@@ -179,8 +179,8 @@ describe('SyntheticProvider validate, subscribe and expand', () => {
   const expand = (pattern: string): string[] => provider.expand(parsePattern(pattern)).map(String);
 
   it('expands a wildcard over catalogue × kinds with default params', () => {
-    expect(expand('synthetic::*')).toHaveLength(6);
-    expect(expand('synthetic::btcusdt.*').sort()).toEqual(['synthetic::btcusdt.quotes', 'synthetic::btcusdt.ticks', 'synthetic::btcusdt.trades']);
+    expect(expand('synthetic::*')).toHaveLength(8);
+    expect(expand('synthetic::btcusdt.*').sort()).toEqual(['synthetic::btcusdt.quotes', 'synthetic::btcusdt.ticks', 'synthetic::btcusdt.trade', 'synthetic::btcusdt.trades']);
     expect(expand('synthetic::ticks[*].*').sort()).toEqual(['synthetic::btcusdt.ticks', 'synthetic::ethusdt.ticks']);
     expect(expand('synthetic::btcusdt.ticks')).toEqual(['synthetic::btcusdt.ticks']);
     expect(expand('synthetic::dogeusdt.*')).toEqual([]);
@@ -198,6 +198,25 @@ describe('SyntheticProvider validate, subscribe and expand', () => {
     expect(() => new SyntheticProvider({ symbols: ['a', 'a'] })).toThrow(/twice/);
     expect(() => new SyntheticProvider({ symbols: ['ticks'] })).toThrow(/clashes/);
     expect(() => new SyntheticProvider({ symbols: [{ symbol: 'x', price: -1 }] })).toThrow(/price/);
+  });
+});
+
+describe('SyntheticProvider normalized trade kind', () => {
+  it('emits the normalized trade payload, stamped with event time', () => {
+    const { provider, ctx } = started({ emitMode: 'manual' });
+    const trade = id('synthetic::btcusdt.trade');
+    provider.subscribe([trade]);
+    ctx.manual.advance(5);
+    provider.pump(200);
+    const payloads = ctx.payloadsOf(trade.canonical) as Record<string, unknown>[];
+    expect(payloads).toHaveLength(200);
+    payloads.forEach((p, i) => {
+      expect(Object.keys(p).sort()).toEqual(['amount', 'price', 'side', 'tradeId']);
+      expect(p).toEqual({ price: expect.any(Number), amount: expect.any(Number), side: expect.stringMatching(/^(buy|sell)$/), tradeId: String(i + 1) });
+      expect(p.price as number).toBeGreaterThan(0);
+      expect(p.amount as number).toBeGreaterThan(0);
+    });
+    expect(ctx.emits.every((e) => e.eventTs === ctx.manual.now())).toBe(true);
   });
 });
 

@@ -1,3 +1,5 @@
-/** Helpers for supervision tests against a running DataService (see README, "Testing"). */
+/** Helpers for testing providers and supervision (see README, "Testing"), exported by the package. */
 export { ProviderScript, ScriptedProvider, type ScriptedCall, type ScriptedMethod } from './scripted-provider';
 export { EnvelopeRecorder, isMessage, isNotice, waitForEnvelope, waitUntil } from './wait';
+export { CaptureContext, type CaptureContextOptions, type CapturedEmit, type CapturedEvent } from './capture-context';
+export { ManualClock } from './manual-clock';

@@ -1,4 +1,6 @@
 import { Identifier } from '../../router/identifier';
+import type { MappedKind } from '../exchange/normalize';
+import type { StreamRef } from '../exchange/provider';
 
 /**
  * Identifiers ↔ USD-M futures stream names. An identifier is `<symbol>.<kind>[params]` (the
@@ -11,7 +13,6 @@ import { Identifier } from '../../router/identifier';
 /** `/public` carries the high-frequency book streams, `/market` everything else. */
 export type Endpoint = 'public' | 'market';
 
-export type StreamRef = { readonly ok: true; readonly stream: string; readonly endpoint: Endpoint } | { readonly ok: false; readonly reason: string };
 
 type Params = Readonly<Record<string, string>>;
 
@@ -32,6 +33,8 @@ interface KindSpec {
   readonly all?: (p: Params) => string;
   /** Params `expand` uses for this kind; absent when wildcards should not start it. */
   readonly expand?: Params;
+  /** Set for a normalized kind: its payloads are mapped from the stream to this schema. */
+  readonly normalized?: MappedKind;
 }
 
 const INTERVALS = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M'];
@@ -69,6 +72,11 @@ export const KINDS: Readonly<Record<string, KindSpec>> = {
   compositeIndex: { endpoint: 'market', params: {}, single: (s) => `${s}@compositeIndex` },
   assetIndex: { endpoint: 'market', params: {}, single: (s) => `${s}@assetIndex`, all: () => '!assetIndex@arr' },
   contractInfo: { endpoint: 'market', params: {}, all: () => '!contractInfo' },
+  // The normalized kinds, each read from one raw stream (per symbol only).
+  trade: { endpoint: 'market', params: {}, single: (s) => `${s}@aggTrade`, expand: {}, normalized: 'trade' },
+  quote: { endpoint: 'public', params: {}, single: (s) => `${s}@bookTicker`, expand: {}, normalized: 'quote' },
+  derivative: { endpoint: 'market', params: {}, single: (s) => `${s}@markPrice`, expand: {}, normalized: 'derivative' },
+  liquidation: { endpoint: 'market', params: {}, single: (s) => `${s}@forceOrder`, expand: {}, normalized: 'liquidation' },
 };
 
 export const KIND_NAMES: readonly string[] = Object.keys(KINDS);
@@ -117,7 +125,8 @@ export function streamOf(id: Identifier): StreamRef {
   const problem = symbolProblem(symbol.name);
   if (problem) return refuse(problem);
   if (!spec.single) return refuse(`${kind.name} exists only for the whole market; write it without a symbol`);
-  return { ok: true, stream: spec.single(symbol.name, params), endpoint: spec.endpoint };
+  const stream = spec.single(symbol.name, params);
+  return spec.normalized ? { ok: true, stream, endpoint: spec.endpoint, normalized: spec.normalized } : { ok: true, stream, endpoint: spec.endpoint };
 }
 
 /** The identifier (in `namespace`) of an exchange stream name, or undefined if it is not one. */
@@ -137,7 +146,7 @@ export function identifierOf(namespace: string, stream: string): Identifier | un
     return undefined;
   }
   const back = streamOf(id);
-  return back.ok && back.stream === stream ? id : undefined;
+  return back.ok && back.stream === stream && !back.normalized ? id : undefined;
 }
 
 interface Template {
@@ -155,6 +164,7 @@ function reverseTable(): Template[] {
   if (templates) return templates;
   const out: Template[] = [];
   for (const [kind, spec] of Object.entries(KINDS)) {
+    if (spec.normalized) continue; // a stream name names its raw kind
     for (const params of combinations(spec.params)) {
       if (spec.single) out.push({ kind, params, symbol: true, suffix: spec.single('', params) });
       if (spec.all) out.push({ kind, params, symbol: false, suffix: spec.all(params) });

@@ -47,8 +47,10 @@ export async function loadRecording(file: string, namespace: string, logger: Log
     if (badLines === maxBadLineLogs + 1) logger.warn('further bad recording lines are counted, not logged', { file });
   };
   try {
-    for await (const text of handle.readLines({ encoding: 'utf8' })) {
+    for await (const line of handle.readLines({ encoding: 'utf8' })) {
       lineNo++;
+      // Editors on some systems start a UTF-8 file with a byte-order mark; it is not part of the JSON.
+      const text = lineNo === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
       if (text.trim() === '') continue;
       lines++;
       const parsed = parseRecordingLine(text, lineNo);

@@ -1,3 +1,4 @@
+import { assertNever } from '../../common/assert-never';
 import type { JsonValue } from '../../common/json';
 import { hash32, seededRandom, type Random } from './prng';
 import type { StreamSpec } from './streams';
@@ -57,6 +58,8 @@ export class PayloadGenerator {
         return { symbol, price, qty: this.qty(), side: this.side(), n };
       case 'trades':
         return { symbol, tradeId: n, price, qty: this.qty(), side: this.side(), n };
+      case 'trade':
+        return { price, amount: this.qty(), side: this.side(), tradeId: String(n) };
       case 'quotes': {
         const halfSpread = Math.max(this.price * VOLATILITY * this.random(), 10 ** -this.priceDecimals);
         return {
@@ -68,6 +71,8 @@ export class PayloadGenerator {
           n,
         };
       }
+      default:
+        return assertNever(this.spec.kind);
     }
   }
 

@@ -1,8 +1,12 @@
 import { Identifier } from '../../router/identifier';
 import { hash32 } from './prng';
 
-/** The kinds of stream the synthetic provider generates. */
-export const SYNTHETIC_KINDS = ['ticks', 'trades', 'quotes'] as const;
+/**
+ * The kinds of stream the synthetic provider generates. `trade` is the normalized trade (the
+ * payload every venue's `trade` has, so workers such as `bars` can read it); the others are the
+ * generator's own shapes.
+ */
+export const SYNTHETIC_KINDS = ['ticks', 'trades', 'quotes', 'trade'] as const;
 export type SyntheticKind = (typeof SYNTHETIC_KINDS)[number];
 
 /** Bounds on the stream params, so a typo cannot ask for a billion messages a second. */

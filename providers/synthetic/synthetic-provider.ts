@@ -20,7 +20,7 @@ export interface SyntheticOptions {
   seed?: number | string;
   /** The catalogue `validate` checks and `expand` enumerates (default btcusdt, ethusdt, solusdt). */
   symbols?: readonly (string | SyntheticSymbol)[];
-  /** Kinds offered (default ticks, trades, quotes). */
+  /** Kinds offered (default ticks, trades, quotes, trade). */
   kinds?: readonly SyntheticKind[];
   /** Rate of a stream without `rate=` (default 10 per second). */
   defaultRate?: number;

@@ -2,7 +2,7 @@ import type { DataService } from '../../data-service';
 import type { RestartPolicy, ServiceOptions } from '../../common/service-types';
 import { ProviderScript } from '../../testkit/scripted-provider';
 import { EnvelopeRecorder, waitUntil } from '../../testkit/wait';
-import { ManualClock } from './capture-context';
+import { ManualClock } from '../../testkit';
 import { startService } from './service';
 
 /** Helpers shared by the fault-injection suites (test/faults-*.test.ts). */

@@ -1,4 +1,5 @@
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { Channel, nodeTransport } from '../../client';
 
 /** A server frame as received (JSON object). */
 export type Frame = Record<string, unknown> & { op: string };
@@ -13,11 +14,10 @@ export interface MsgFrame {
   payload?: unknown;
 }
 
-let refs = 0;
-
 /**
- * A real `ws` client for end-to-end tests: records every frame, and waits for frames with a
- * timeout instead of sleeping.
+ * A real `ws` client for end-to-end tests, on the client library's Channel: records every
+ * frame, and waits for frames with a timeout instead of sleeping. `ws` is the socket itself, for
+ * tests that send raw bytes or stop reading.
  */
 export class TestSocket {
   readonly frames: Frame[] = [];
@@ -26,41 +26,42 @@ export class TestSocket {
   readonly closed: Promise<{ code: number; reason: string }>;
   private waiters: (() => void)[] = [];
 
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as Frame;
-      this.frames.push(frame);
-      if (frame.op === 'msg') this.messages.push(frame as unknown as MsgFrame);
-      if (frame.op === 'batch') this.messages.push(...(frame.items as MsgFrame[]));
+  private constructor(
+    private readonly channel: Channel,
+    readonly ws: WebSocket,
+  ) {
+    this.closed = channel.closed.then((info) => {
       this.wake();
-    });
-    this.closed = new Promise((resolve) =>
-      ws.on('close', (code, reason) => {
-        resolve({ code, reason: reason.toString() });
-        this.wake();
-      }),
-    );
-  }
-
-  static open(url: string, options: WebSocket.ClientOptions = {}): Promise<TestSocket> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, options);
-      const socket = new TestSocket(ws);
-      ws.once('open', () => resolve(socket));
-      ws.once('error', reject);
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      return info;
     });
   }
 
+  static async open(url: string, options: WebSocket.ClientOptions = {}): Promise<TestSocket> {
+    let ws: WebSocket | undefined;
+    let socket: TestSocket | undefined;
+    const early: Frame[] = [];
+    const record = (frame: Frame): void => {
+      if (socket) socket.record(frame);
+      else early.push(frame);
+    };
+    const channel = await Channel.open(url, {
+      transport: nodeTransport({ ws: options, onSocket: (s) => (ws = s) }),
+      observe: (frame) => record(frame as unknown as Frame),
+      onFrame: () => undefined,
+    });
+    socket = new TestSocket(channel, ws!);
+    early.forEach((f) => socket!.record(f));
+    return socket;
+  }
+
+  /** Sends a frame (or raw text) as it is; a closed socket drops it, as ws does. */
   send(frame: object | string): void {
-    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    if (this.channel.isOpen) this.channel.sendText(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
 
-  /** Sends `frame` with a fresh `ref` and resolves with the answer that echoes it. */
+  /** Sends `frame` with a fresh `ref` and resolves with the answer that echoes it (an error frame too). */
   async ask(frame: object, timeoutMs = 10_000): Promise<Frame> {
-    const ref = `r${++refs}`;
-    this.send({ ...frame, ref });
-    return this.waitFor((f) => f.ref === ref, { timeoutMs, what: `answer to ${JSON.stringify(frame)}` });
+    return (await this.channel.askRaw(frame, timeoutMs)) as unknown as Frame;
   }
 
   /** The first frame (at index ≥ since) that matches. */
@@ -96,7 +97,7 @@ export class TestSocket {
   }
 
   close(): Promise<{ code: number; reason: string }> {
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
+    void this.channel.close();
     return this.closed;
   }
 
@@ -104,6 +105,13 @@ export class TestSocket {
   terminate(): Promise<{ code: number; reason: string }> {
     this.ws.terminate();
     return this.closed;
+  }
+
+  private record(frame: Frame): void {
+    this.frames.push(frame);
+    if (frame.op === 'msg') this.messages.push(frame as unknown as MsgFrame);
+    if (frame.op === 'batch') this.messages.push(...(frame.items as MsgFrame[]));
+    this.wake();
   }
 
   private wake(): void {

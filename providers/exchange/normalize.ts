@@ -1,0 +1,71 @@
+import type { JsonValue, Payload } from '../../common/json';
+import type { NormalizedKind, Side } from '../../common/market';
+import { isObject, type JsonObject } from './json';
+
+export { isObject, type JsonObject };
+
+/** The normalized kinds made message by message (the book kind is maintained apart). */
+export type MappedKind = Exclude<NormalizedKind, 'book'>;
+
+/** Where a normalizer puts each message it makes. */
+export type NormalizedOut = (payload: Payload, eventTs: number | undefined) => void;
+
+/**
+ * Turns one venue stream's messages into one normalized kind. Each subscribed identifier of a
+ * normalized kind has its own instance, so a stateful one (a ticker merged from deltas, a quote
+ * kept from book changes) holds only its stream's state.
+ */
+export interface Normalizer {
+  /**
+   * Maps one venue message (already parsed), calling `out` for each normalized message it yields
+   * (none, one, or several: a venue may batch trades). Returns false when the message does not
+   * have the shape the venue documents; nothing is emitted for it then. `stream` is the venue
+   * stream it came on, for a kind read from several.
+   */
+  push(message: JsonValue, out: NormalizedOut, stream?: string): boolean;
+  /** The stream broke (a reconnect): state is rebuilt from the venue's next snapshot. */
+  reset(): void;
+}
+
+/** A venue decimal (a string, or a JSON number) as a finite number; undefined when it is not one. */
+export function decimal(value: JsonValue | undefined): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'string' || value === '' || value.trim() !== value) return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** A millisecond timestamp (number or digit string); undefined when it is not one. */
+export function millis(value: JsonValue | undefined): number | undefined {
+  const n = decimal(value);
+  return n !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** `Buy`/`BUY`/`buy` and the sells; undefined for anything else. */
+export function sideOf(value: JsonValue | undefined): Side | undefined {
+  if (typeof value !== 'string') return undefined;
+  const lower = value.toLowerCase();
+  return lower === 'buy' || lower === 'sell' ? lower : undefined;
+}
+
+export function opposite(side: Side): Side {
+  return side === 'buy' ? 'sell' : 'buy';
+}
+
+/** Sets `key` only when `value` is defined, so a field the venue does not carry stays absent. */
+export function setDefined(target: { [key: string]: JsonValue }, key: string, value: number | undefined): void {
+  if (value !== undefined) target[key] = value;
+}
+
+/** A normalizer for a stateless mapping from one message to at most one payload. */
+export function stateless(map: (message: JsonValue) => { payload: Payload; eventTs: number | undefined } | undefined): Normalizer {
+  return {
+    push(message, out) {
+      const mapped = map(message);
+      if (!mapped) return false;
+      out(mapped.payload, mapped.eventTs);
+      return true;
+    },
+    reset() {},
+  };
+}

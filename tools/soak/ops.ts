@@ -1,0 +1,150 @@
+import type { Prng } from './prng';
+import type { SimClient } from './sim-client';
+import type { World } from './world';
+import { CALL_TIMEOUT_MS } from './world';
+import { anyPattern, SCRIPT } from './patterns';
+import type { ScriptedMethod } from '../../testkit/scripted-provider';
+
+/** How often each operation is tried, relative to the others. */
+export const WEIGHTS = {
+  'lib.create': 4,
+  'lib.configure': 10,
+  'lib.detach': 3,
+  'lib.attach': 4,
+  'lib.pause': 4,
+  'lib.close': 1,
+  'lib.publish': 4,
+  'lib.request': 2,
+  'ws.create': 4,
+  'ws.configure': 8,
+  'ws.detach': 2,
+  'ws.reattach': 4,
+  'ws.stall': 3,
+  'ws.vanish': 2,
+  'ws.drop': 1,
+  'ws.close': 1,
+  'ws.publish': 3,
+  'crash.router': 2,
+  'crash.session': 3,
+  'crash.provider': 2,
+  'script.fail': 2,
+  'script.timer-throw': 1,
+  'script.fault': 2,
+  'script.stall': 2,
+  explain: 2,
+  stats: 1,
+} as const;
+
+export type OpKind = keyof typeof WEIGHTS;
+
+/** An operation started (a promise), or nothing eligible to act on right now. */
+export type OpStart = Promise<void> | 'skip';
+
+/**
+ * Faults are also spaced in time, so the providers spend most of the run up and serving: a soak
+ * that only ever sees restarting providers checks little. The scripted provider's own faults
+ * share one budget.
+ */
+const COOLDOWN: Partial<Record<OpKind, readonly [group: string, ms: number]>> = {
+  'crash.router': ['router', 1_500],
+  'crash.session': ['session', 150],
+  'crash.provider': ['provider', 1_500],
+  'script.fail': ['script', 1_200],
+  'script.timer-throw': ['script', 1_200],
+  'script.fault': ['script', 1_200],
+  'script.stall': ['script', 1_200],
+};
+
+const FAULT_METHODS: readonly ScriptedMethod[] = ['subscribe', 'unsubscribe', 'expand', 'start', 'request'];
+const STALL_METHODS: readonly ScriptedMethod[] = ['subscribe', 'unsubscribe', 'expand'];
+
+/** Builds the operation table over one world; `start(kind)` begins one operation of that kind. */
+export function operations(world: World, prng: Prng): (kind: OpKind) => OpStart {
+  const last = new Map<string, number>();
+  const { service, script, tally } = world;
+
+  /** Runs `act` on a random idle client that `eligible` accepts; the client is busy meanwhile. */
+  function on<C extends SimClient>(clients: readonly C[], eligible: (c: C) => boolean, act: (c: C) => Promise<void> | void): OpStart {
+    const free = clients.filter((c) => !c.busy && eligible(c));
+    if (free.length === 0) return 'skip';
+    const client = prng.pick(free);
+    client.busy = true;
+    return Promise.resolve()
+      .then(() => act(client))
+      .finally(() => {
+        client.busy = false;
+      });
+  }
+
+  function fault(kind: string, inject: () => Promise<void> | void): Promise<void> {
+    return Promise.resolve()
+      .then(inject)
+      .then(() => tally.fault(kind));
+  }
+
+  const attached = (c: SimClient): boolean => c.state === 'attached';
+  const detached = (c: SimClient): boolean => c.state === 'detached';
+  const idle = (c: SimClient): boolean => c.state === 'idle';
+  const table: Record<OpKind, () => OpStart> = {
+    'lib.create': () => on(world.lib, idle, (c) => c.create(prng)),
+    'lib.configure': () => on(world.lib, (c) => c.mayConfigure, (c) => c.configure(prng)),
+    'lib.detach': () => on(world.lib, attached, (c) => c.detach()),
+    'lib.attach': () => on(world.lib, detached, (c) => c.attach(prng)),
+    'lib.pause': () => on(world.lib, (c) => attached(c) && !c.paused, (c) => c.pauseFor(prng.int(100, 2_000))),
+    'lib.close': () => on(world.lib, (c) => c.state !== 'idle', (c) => c.close()),
+    'lib.publish': () => on(world.lib, attached, (c) => c.publish(prng)),
+    'lib.request': () => on(world.lib, attached, (c) => c.request(prng)),
+    'ws.create': () => on(world.ws, idle, (c) => c.create(prng)),
+    'ws.configure': () => on(world.ws, (c) => attached(c) && c.mayConfigure, (c) => c.configure(prng)),
+    'ws.detach': () => on(world.ws, attached, (c) => c.detach()),
+    'ws.reattach': () => on(world.ws, detached, (c) => c.reattach(prng)),
+    'ws.stall': () => {
+      const free = world.ws.filter((c) => !c.busy && attached(c));
+      if (free.length === 0) return 'skip';
+      prng.pick(free).stall(prng.int(200, 3_000));
+      return Promise.resolve();
+    },
+    'ws.vanish': () => on(world.ws, attached, (c) => c.vanish()),
+    'ws.drop': () => on(world.ws, attached, (c) => c.drop()),
+    'ws.close': () => on(world.ws, attached, (c) => c.close()),
+    'ws.publish': () => on(world.ws, attached, (c) => c.publish(prng)),
+    'crash.router': () => fault('router', () => service.crash('router')),
+    'crash.session': () => {
+      const withSession = world.clients.filter((c) => c.sessionId !== undefined);
+      if (withSession.length === 0) return 'skip';
+      const sessionId = prng.pick(withSession).sessionId!;
+      return fault('session', () => service.crash({ session: sessionId })).then(() => {
+        for (const c of world.clients) if (c.sessionId === sessionId) c.audit.note('session crash injected');
+      });
+    },
+    'crash.provider': () => {
+      const provider = prng.pick(['synthetic', SCRIPT]);
+      return fault(`provider:${provider}`, () => service.crash({ provider }));
+    },
+    'script.fail': () => fault('script:ctx.fail', () => script.fail(new Error('soak: ctx.fail'))),
+    'script.timer-throw': () => fault('script:timer-throw', () => script.throwFromTimer(new Error('soak: timer throw'), prng.int(0, 50))),
+    'script.fault': () => {
+      const method = prng.pick(FAULT_METHODS);
+      const how = prng.pick(['throw', 'reject'] as const);
+      return fault(`script:${how}-in-${method}`, () => script.failNext(method, how, new Error(`soak: ${how} in ${method}`)));
+    },
+    'script.stall': () => {
+      const method = prng.pick(STALL_METHODS);
+      const ms = prng.int(20, Math.round(CALL_TIMEOUT_MS * 1.6));
+      return fault(`script:stall-${method}`, () => world.holds.after(ms, script.stall(method)));
+    },
+    explain: () => service.explain(anyPattern(prng)).then(() => undefined),
+    stats: () => service.stats().then(() => undefined),
+  };
+
+  return (kind) => {
+    const cooldown = COOLDOWN[kind];
+    if (cooldown !== undefined) {
+      const [group, ms] = cooldown;
+      const now = Date.now();
+      if (now - (last.get(group) ?? -Infinity) < ms) return 'skip';
+      last.set(group, now);
+    }
+    return table[kind]();
+  };
+}
