@@ -15,6 +15,17 @@ export interface Sequencer {
   readonly why: string;
 }
 
+/** What every venue's sequencer keeps: its position and why it last broke. */
+abstract class Position {
+  why = '';
+  protected last = NaN;
+
+  protected break(why: string): Verdict {
+    this.why = why;
+    return 'break';
+  }
+}
+
 /**
  * Binance USD-M diff depth (`@depth@100ms`, "How to manage a local order book correctly" in the
  * USD-M futures WebSocket market streams docs): `snapshot(lastUpdateId)`,
@@ -23,10 +34,8 @@ export interface Sequencer {
  * `U - 1` equal to lastUpdateId, misses nothing either); every later one must have `pu` equal to
  * the previous `u`.
  */
-export class BinanceSequencer implements Sequencer {
+export class BinanceSequencer extends Position implements Sequencer {
   readonly outOfBand = true;
-  why = '';
-  private last = NaN;
   private chained = false;
 
   snapshot(lastUpdateId: number): void {
@@ -52,10 +61,6 @@ export class BinanceSequencer implements Sequencer {
     return this.break(`pu ${pu} does not follow u ${this.last}`);
   }
 
-  private break(why: string): Verdict {
-    this.why = why;
-    return 'break';
-  }
 }
 
 /**
@@ -64,10 +69,8 @@ export class BinanceSequencer implements Sequencer {
  * skipped, a jump is a break. `seq` (the cross sequence) must not go back. A new snapshot on the
  * socket (also `u` = 1 after a venue restart) replaces the book, which the keeper handles.
  */
-export class BybitSequencer implements Sequencer {
+export class BybitSequencer extends Position implements Sequencer {
   readonly outOfBand = false;
-  why = '';
-  private last = NaN;
   private seq = -Infinity;
 
   snapshot(u: number, seq: number): void {
@@ -84,10 +87,6 @@ export class BybitSequencer implements Sequencer {
     return 'apply';
   }
 
-  private break(why: string): Verdict {
-    this.why = why;
-    return 'break';
-  }
 }
 
 /**
@@ -97,10 +96,8 @@ export class BybitSequencer implements Sequencer {
  * sequence, still chained by `prevSeqId`). The last message repeated is skipped; anything else
  * is a break.
  */
-export class OkxSequencer implements Sequencer {
+export class OkxSequencer extends Position implements Sequencer {
   readonly outOfBand = false;
-  why = '';
-  private last = NaN;
 
   snapshot(seqId: number): void {
     this.last = seqId;
@@ -112,7 +109,6 @@ export class OkxSequencer implements Sequencer {
       return 'apply';
     }
     if (seqId === this.last) return 'skip'; // the last message again
-    this.why = `prevSeqId ${prevSeqId} does not follow seqId ${this.last}`;
-    return 'break';
+    return this.break(`prevSeqId ${prevSeqId} does not follow seqId ${this.last}`);
   }
 }
