@@ -59,9 +59,25 @@ export interface AttachOptions {
   readonly overflow?: OverflowPolicy;
 }
 
+export interface ConfigureOptions {
+  /**
+   * For each flowing stream the new patterns add to the session, first deliver its latest
+   * message (marked `cached: true`). A stateful stream gives its state instead, with or without.
+   */
+  readonly last?: boolean;
+}
+
+/** What an attach found kept for the client: messages buffered, and those dropped since the last detach. */
+export interface Resumed {
+  readonly buffered: number;
+  readonly dropped: number;
+}
+
 /** A client's two directions on its session. */
 export interface Client {
   readonly sessionId: string;
+  /** What this attach found: buffered messages (delivered first) and how many were dropped meanwhile. */
+  readonly resumed: Resumed;
   /**
    * Messages and notices, in order. Delivery runs while someone is subscribed and the client is
    * not paused; otherwise the session buffers (bounded, with the overflow policy). Completes on
@@ -94,6 +110,16 @@ export interface ProviderStats {
   readonly restarts: number;
 }
 
+/** A worker's figures: a provider's, plus its inputs. */
+export interface WorkerStats extends ProviderStats {
+  /** Input patterns bound for the worker's streams. */
+  readonly inputs: number;
+  /** Input messages delivered to the worker. */
+  readonly received: number;
+  /** Input messages lost (the worker fell behind, or was restarting); its streams got a gap notice. */
+  readonly dropped: number;
+}
+
 export interface SessionStats {
   readonly id: string;
   readonly patterns: readonly string[];
@@ -118,9 +144,10 @@ export interface RouterStats {
 
 export interface ServiceStats {
   readonly providers: readonly ProviderStats[];
+  readonly workers: readonly WorkerStats[];
   readonly sessions: readonly SessionStats[];
   readonly router: RouterStats;
 }
 
 /** Targets for `crash` under `faultInjection`. */
-export type CrashTarget = 'router' | { readonly session: string } | { readonly provider: string };
+export type CrashTarget = 'router' | { readonly session: string } | { readonly provider: string } | { readonly worker: string };

@@ -23,6 +23,8 @@ export class SessionRecord {
   incarnation = 0;
   /** Bumped on every attach; 0 while detached. A client handle acts only while it is current. */
   attachment = 0;
+  /** The out-buffer's drop total when the last client detached: an attach reports what came after. */
+  droppedAtDetach = 0;
   idleTimer: Cancel | null = null;
   /** Identifies the armed idle timer, so a late firing of a cancelled one is ignored. */
   idleToken = 0;

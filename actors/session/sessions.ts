@@ -98,12 +98,14 @@ export class Sessions {
     session.attachment = this.env.nextIncarnation();
     session.outbox.setLimits(outBuffer, overflow);
     session.outbox.attach();
-    return new ClientHandle(session, session.attachment, this.env.clientPort);
+    const resumed = { buffered: session.outbox.size, dropped: session.outbox.dropped - session.droppedAtDetach };
+    return new ClientHandle(session, session.attachment, this.env.clientPort, resumed);
   }
 
   detach(session: SessionRecord, finalNotice?: Notice): void {
     if (session.attachment === 0) throw new TesseraError('CLIENT_NOT_ATTACHED', `session ${session.id} has no client`);
     session.attachment = 0;
+    session.droppedAtDetach = session.outbox.dropped;
     session.outbox.detach(finalNotice);
     this.armIdle(session);
   }
@@ -128,13 +130,13 @@ export class Sessions {
 
   /**
    * Replaces a session's bindings: the new patterns are bound before the old ones are unbound, so
-   * a pattern kept sees no gap.
+   * a pattern kept sees no gap. `last`: the new patterns' flowing streams first give their latest message.
    */
-  rebind(session: SessionRecord, next: Map<string, Binding>): void {
+  rebind(session: SessionRecord, next: Map<string, Binding>, last = false): void {
     const old = session.bindings;
     session.bindings = next;
     this.index(session);
-    for (const [canonical, binding] of next) if (!old.has(canonical)) this.env.toRouter({ type: 'bind', pattern: binding.pattern, target: session.outbox });
+    for (const [canonical, binding] of next) if (!old.has(canonical)) this.env.toRouter({ type: 'bind', pattern: binding.pattern, target: session.outbox, last });
     for (const [canonical, binding] of old) if (!next.has(canonical)) this.env.toRouter({ type: 'unbind', pattern: binding.pattern, target: session.outbox });
   }
 
