@@ -98,6 +98,13 @@ export interface SessionStats {
   readonly restarts: number;
 }
 
+/** A stream flowing now; `seq` is the number of messages emitted on it so far (rates come from its change). */
+export interface StreamStats {
+  readonly id: string;
+  readonly provider: string;
+  readonly seq: number;
+}
+
 export interface RouterStats {
   readonly matches: number;
   readonly routed: number;
@@ -110,7 +117,10 @@ export interface RouterStats {
 
 export interface ServiceStats {
   readonly providers: readonly ProviderStats[];
+  readonly streams: readonly StreamStats[];
   readonly sessions: readonly SessionStats[];
+  /** Deliveries and drops over the service's life, closed sessions included (they never go down). */
+  readonly sessionTotals: { readonly delivered: number; readonly dropped: number };
   readonly router: RouterStats;
 }
 

@@ -267,6 +267,16 @@ export class Manager {
     });
   }
 
+  /** Deliveries and drops of every session this service had, closed ones included. */
+  private sessionTotals(): { delivered: number; dropped: number } {
+    let { delivered, dropped } = this.sessions.retired;
+    for (const s of this.sessions.byId.values()) {
+      delivered += s.outbox.delivered;
+      dropped += s.outbox.dropped;
+    }
+    return { delivered, dropped };
+  }
+
   private async stats(): Promise<ServiceStats> {
     const counters = await (this.router?.ask<{ routed: number; matches: number; cacheSize: number; bindings: number }>(
       (reply) => ({ type: 'counters', reply }),
@@ -276,6 +286,7 @@ export class Manager {
     ) ?? Promise.reject(new Error('router restarting'))).catch(() => ({ routed: 0, matches: 0, cacheSize: 0, bindings: 0 }));
     return {
       providers: [...this.providers.values()].map((p) => ({ name: p.name, state: p.state, streams: p.streams.live().length, msgs: p.counters.msgs, restarts: p.restarts })),
+      streams: [...this.providers.values()].flatMap((p) => p.streams.live().map((id) => ({ id: id.canonical, provider: p.name, seq: p.counters.counters.get(id.canonical)?.seq ?? 0 }))),
       sessions: [...this.sessions.byId.values()].map((s) => ({
         id: s.id,
         patterns: [...s.bindings.keys()].sort(),
@@ -285,6 +296,7 @@ export class Manager {
         dropped: s.outbox.dropped,
         restarts: s.restarts,
       })),
+      sessionTotals: this.sessionTotals(),
       router: { ...counters, dropped: this.port.dropped, restarts: this.routerRestarts },
     };
   }
