@@ -93,6 +93,8 @@ export interface SessionStats {
   readonly patterns: readonly string[];
   readonly attached: boolean;
   readonly buffered: number;
+  /** The out-buffer's bound (`buffered / outBuffer` is how full it is). */
+  readonly outBuffer: number;
   readonly delivered: number;
   readonly dropped: number;
   readonly restarts: number;

@@ -62,7 +62,7 @@ export class GatewayMetrics {
   private readonly registry = new Registry();
   private readonly providers: HostedMetrics;
   private readonly workers: HostedMetrics;
-  private readonly gauges: Record<'sessions' | 'attached' | 'buffered' | 'bufferedMax' | 'bindings' | 'connections' | 'streams', Gauge>;
+  private readonly gauges: Record<'sessions' | 'attached' | 'buffered' | 'bufferedMax' | 'fillMax' | 'bindings' | 'connections' | 'streams', Gauge>;
   private readonly counters: Record<'routed' | 'routerDropped' | 'routerRestarts' | 'delivered' | 'dropped' | 'framesIn' | 'framesOut' | 'bytesOut' | 'pauses' | 'rateLimited', Counter>;
   private readonly refused: Counter;
   private rendering: Promise<unknown> = Promise.resolve();
@@ -82,6 +82,7 @@ export class GatewayMetrics {
       attached: gauge('sessions_attached', 'Sessions with a client attached'),
       buffered: gauge('session_buffered_messages', 'Messages waiting in session out-buffers, all sessions together'),
       bufferedMax: gauge('session_buffered_messages_max', 'Messages waiting in the fullest session out-buffer'),
+      fillMax: gauge('session_buffer_fill_ratio_max', 'How full the fullest session out-buffer is, 0 to 1'),
       bindings: gauge('router_bindings', 'Patterns bound in the routing table'),
       connections: gauge('gateway_connections', 'Open WebSocket connections'),
     };
@@ -125,6 +126,7 @@ export class GatewayMetrics {
     g.attached.set(stats.sessions.filter((s) => s.attached).length);
     g.buffered.set(stats.sessions.reduce((sum, s) => sum + s.buffered, 0));
     g.bufferedMax.set(stats.sessions.reduce((max, s) => Math.max(max, s.buffered), 0));
+    g.fillMax.set(stats.sessions.reduce((max, s) => Math.max(max, s.outBuffer > 0 ? s.buffered / s.outBuffer : 0), 0));
     g.bindings.set(stats.router.bindings);
     g.connections.set(this.connections());
     const totals: Record<keyof GatewayMetrics['counters'], number> = {

@@ -292,6 +292,7 @@ export class Manager {
         patterns: [...s.bindings.keys()].sort(),
         attached: s.attachment !== 0,
         buffered: s.outbox.size,
+        outBuffer: s.outbox.limit,
         delivered: s.outbox.delivered,
         dropped: s.outbox.dropped,
         restarts: s.restarts,

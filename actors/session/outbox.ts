@@ -42,6 +42,11 @@ export class Outbox {
     public onSlowClient: () => void,
   ) {}
 
+  /** The out-buffer bound in messages. */
+  get limit(): number {
+    return this.capacity;
+  }
+
   get size(): number {
     return this.ring.size;
   }
