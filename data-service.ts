@@ -11,7 +11,13 @@ import { ActorSystem, spawnActor } from './actors/nact';
 import { DEFAULT_PROVIDER_RESTART, DEFAULT_SESSION_RESTART } from './common/restart-policy';
 import type { Provider, ProviderFactory } from './providers/contract';
 
-export const DEFAULT_LIMITS: Limits = { maxSessions: 100_000, maxPatternsPerSession: 1_000, maxOutBuffer: 1_000_000 };
+export const DEFAULT_LIMITS: Limits = {
+  maxSessions: 100_000,
+  maxPatternsPerSession: 1_000,
+  maxOutBuffer: 1_000_000,
+  maxOutBufferBytes: 16 * 1_048_576,
+  maxTotalBufferBytes: 256 * 1_048_576,
+};
 
 /**
  * The service API (SPEC §5). It hides nact: every call is a message to the manager actor and

@@ -7,9 +7,10 @@ export type MsgFields = ClientMessage;
 
 /** One NDJSON line: the message's fields, without the frame's `op`; bytes as base64 in `bytes`. */
 export function ndjsonLine(msg: MsgFields): string {
-  const { id, seq, ts, eventTs, payload } = msg;
+  const { id, seq, epoch, ts, eventTs, payload, state, cached } = msg;
   const body = payload instanceof Uint8Array ? { bytes: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64') } : { payload };
-  return JSON.stringify({ id, seq, ts, ...(eventTs === undefined ? {} : { eventTs }), ...body });
+  const marks = { ...(state === true ? { state } : {}), ...(cached === true ? { cached } : {}) };
+  return JSON.stringify({ id, seq, epoch, ts, ...(eventTs === undefined ? {} : { eventTs }), ...body, ...marks });
 }
 
 function clock(ts: number): string {
@@ -25,7 +26,7 @@ export function prettyLine(msg: MsgFields): string {
 /** The envelope a RecordingWriter takes. */
 export function toEnvelope(msg: MsgFields): MessageEnvelope {
   const payload: Payload = msg.payload;
-  return { type: 'message', id: msg.id, seq: msg.seq, ts: msg.ts, ...(msg.eventTs === undefined ? {} : { eventTs: msg.eventTs }), payload };
+  return { type: 'message', id: msg.id, seq: msg.seq, epoch: msg.epoch ?? '', ts: msg.ts, ...(msg.eventTs === undefined ? {} : { eventTs: msg.eventTs }), payload };
 }
 
 /** A live `N msgs  R/s` line on a terminal's stderr, rewritten in place twice a second. */

@@ -137,7 +137,7 @@ export class ImportedProvider implements Provider {
   private open(id: Identifier): string {
     const remote = this.map.toRemote(id);
     const local = id.canonical;
-    const forward = (frame: Frame): void => this.ctx?.forward(local, frame.seq, frame.ts, frame.payload, frame.eventTs);
+    const forward = (frame: Frame): void => this.ctx?.forward(local, frame.epoch, frame.seq, frame.ts, frame.payload, frame.eventTs);
     const sub = this.options.link.subscribe(this.subjects.stream(remote), (msg) => {
       try {
         decodeFrames(msg.data, forward);
@@ -176,6 +176,11 @@ export class ImportedProvider implements Provider {
       case 'stream-down':
       case 'stream-up':
         return this.streamState(event.id, event.kind === 'stream-down' ? event.reason : undefined);
+      case 'gap': {
+        const local = this.streams.has(event.id) ? this.map.toLocal(event.id) : undefined;
+        if (local !== undefined) ctx.gap(local, event.reason);
+        return;
+      }
     }
   }
 

@@ -55,7 +55,8 @@ export type ExportEvent =
   | { readonly kind: 'provider-down'; readonly provider: string; readonly message: string }
   | { readonly kind: 'provider-up'; readonly provider: string }
   | { readonly kind: 'stream-down'; readonly id: string; readonly reason: string }
-  | { readonly kind: 'stream-up'; readonly id: string };
+  | { readonly kind: 'stream-up'; readonly id: string }
+  | { readonly kind: 'gap'; readonly id: string; readonly reason: string };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -116,7 +117,8 @@ export function parseEvent(data: Uint8Array): ExportEvent {
   const m = object(data);
   const ok =
     ((m.kind === 'provider-down' || m.kind === 'provider-up') && isString(m.provider)) ||
-    ((m.kind === 'stream-down' || m.kind === 'stream-up') && isString(m.id));
+    ((m.kind === 'stream-down' || m.kind === 'stream-up') && isString(m.id)) ||
+    (m.kind === 'gap' && isString(m.id) && isString(m.reason));
   if (!ok) throw bad('malformed event');
   return m as unknown as ExportEvent;
 }

@@ -49,6 +49,8 @@ export class Publisher {
     }
     let batch = this.pending.get(msg.id);
     if (batch === undefined) this.pending.set(msg.id, (batch = []));
+    // A batch carries one epoch: a new one (the origin restarted) starts a new batch.
+    else if (batch.length > 0 && batch[0].epoch !== msg.epoch) this.send(msg.id, batch.splice(0));
     batch.push(msg);
     if (batch.length >= MAX_BATCH) this.send(msg.id, batch.splice(0));
     if (!this.flushQueued) {
@@ -99,6 +101,12 @@ export class Publisher {
         return this.event({ kind: 'stream-down', id: notice.id, reason: notice.reason });
       case 'stream-up':
         return this.event({ kind: 'stream-up', id: notice.id });
+      case 'gap': {
+        // After the messages that came before it: they may still wait for this turn's flush.
+        const batch = this.pending.get(notice.id);
+        if (batch !== undefined && batch.length > 0) this.send(notice.id, batch.splice(0));
+        return this.event({ kind: 'gap', id: notice.id, reason: notice.reason });
+      }
       case 'dropped':
         this.counts.dropped += notice.count;
         return;

@@ -10,6 +10,11 @@ export interface MessageEnvelope {
   readonly id: string;
   /** Per-stream counter: +1 for every message emitted on the stream in this service's life. */
   readonly seq: number;
+  /**
+   * Names the origin of `seq` (this service's counters, or a remote exporter's): `(epoch, seq)`
+   * is the position. A new epoch means counting started again. One shared string per origin.
+   */
+  readonly epoch: string;
   /** Milliseconds since the epoch when the service took the message in. */
   readonly ts: number;
   /** Source time, when the provider knows it. */
@@ -20,6 +25,10 @@ export interface MessageEnvelope {
    * when the service takes it in; out-buffers and send queues are bounded by it.
    */
   readonly size?: number;
+  /** The stream's current state, given to this session alone as it joined (README, stateful streams). */
+  readonly state?: true;
+  /** The stream's latest message, repeated for a session that subscribed with `last` (README). */
+  readonly cached?: true;
 }
 
 export type ProviderDownReason = 'crashed' | 'gave-up' | 'reported' | 'removed';
@@ -35,6 +44,8 @@ export type Notice =
   | { readonly type: 'notice'; readonly kind: 'provider-up'; readonly provider: string }
   | { readonly type: 'notice'; readonly kind: 'stream-down'; readonly id: string; readonly reason: string }
   | { readonly type: 'notice'; readonly kind: 'stream-up'; readonly id: string }
+  /** Data of the stream was lost upstream though `seq` goes on (a reconnect, a resync, a restart). */
+  | { readonly type: 'notice'; readonly kind: 'gap'; readonly id: string; readonly reason: string }
   | { readonly type: 'notice'; readonly kind: 'session-closed'; readonly reason: SessionClosedReason }
   /** The client was cut off by the `disconnect` overflow policy; the session lives on. */
   | { readonly type: 'notice'; readonly kind: 'disconnected'; readonly reason: 'slow-client'; readonly dropped: number };

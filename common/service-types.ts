@@ -24,6 +24,10 @@ export interface Limits {
   readonly maxSessions: number;
   readonly maxPatternsPerSession: number;
   readonly maxOutBuffer: number;
+  /** A session's out-buffer in bytes (messages by their `size`), whatever its `outBuffer` count. */
+  readonly maxOutBufferBytes: number;
+  /** Bytes all out-buffers together may hold; past it each session's overflow policy applies. */
+  readonly maxTotalBufferBytes: number;
 }
 
 export interface ServiceOptions {
@@ -95,6 +99,8 @@ export interface SessionStats {
   readonly buffered: number;
   /** The out-buffer's bound (`buffered / outBuffer` is how full it is). */
   readonly outBuffer: number;
+  /** Bytes of the messages buffered (by their `size`). */
+  readonly bufferedBytes: number;
   readonly delivered: number;
   readonly dropped: number;
   readonly restarts: number;

@@ -27,7 +27,10 @@ export function encodeNotice(notice: Notice): string {
  */
 const encoded = new WeakMap<MessageEnvelope, string>();
 
-/** `{"op":"msg","id","seq","ts","eventTs"?,"payload"}`; bytes travel as `"bytes":"<base64>"`. */
+/**
+ * `{"op":"msg","id","seq","epoch","ts","eventTs"?,"payload","state"?,"cached"?}`; bytes travel
+ * as `"bytes":"<base64>"`.
+ */
 export function encodeMessage(msg: MessageEnvelope): string {
   let text = encoded.get(msg);
   if (text === undefined) {
@@ -38,11 +41,13 @@ export function encodeMessage(msg: MessageEnvelope): string {
 }
 
 function messageFields(msg: MessageEnvelope): Record<string, JsonValue> {
-  const fields: Record<string, JsonValue> = { op: 'msg', id: msg.id, seq: msg.seq, ts: msg.ts };
+  const fields: Record<string, JsonValue> = { op: 'msg', id: msg.id, seq: msg.seq, epoch: msg.epoch, ts: msg.ts };
   if (msg.eventTs !== undefined) fields.eventTs = msg.eventTs;
   const payload: Payload = msg.payload;
   if (payload instanceof Uint8Array) fields.bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
   else fields.payload = payload;
+  if (msg.state === true) fields.state = true;
+  if (msg.cached === true) fields.cached = true;
   return fields;
 }
 

@@ -1,5 +1,6 @@
 import type { Envelope, MessageEnvelope } from '../common/envelope';
 import type { GatewayCounters } from './counters';
+import { ENVELOPE_OVERHEAD_BYTES } from '../common/payload-size';
 import { encodeNotice } from './encode';
 import { frameOf } from './shared-runs';
 
@@ -43,6 +44,8 @@ const TEXT = { binary: false } as const;
  */
 export class Outbound {
   private pending: (Envelope | string)[] = [];
+  /** Bytes queued in `pending`: counted with the socket's own buffer against the high-water mark. */
+  private pendingBytes = 0;
   private scheduled = false;
   private congested = false;
   private target: FlowTarget | undefined;
@@ -56,12 +59,29 @@ export class Outbound {
   /** An already-encoded frame (an answer or error). */
   pushText(text: string): void {
     this.pending.push(text);
-    this.schedule();
+    this.queued(text.length);
   }
 
   pushEnvelope(envelope: Envelope): void {
     this.pending.push(envelope);
+    this.queued(envelope.type === 'message' ? (envelope.size ?? ENVELOPE_OVERHEAD_BYTES) : ENVELOPE_OVERHEAD_BYTES);
+  }
+
+  /**
+   * A session delivers everything it holds in one synchronous burst; pausing it as soon as the
+   * burst and the socket's buffer pass the high-water mark stops the burst there, so this queue
+   * never holds more than the mark and one message.
+   */
+  private queued(bytes: number): void {
+    this.pendingBytes += bytes;
+    if (!this.congested && this.pendingBytes + this.socket.bufferedAmount > this.options.highWaterBytes) this.congest();
     this.schedule();
+  }
+
+  private congest(): void {
+    this.congested = true;
+    this.target?.pause();
+    this.inbound?.pause();
   }
 
   /** The client to pause and resume; a new one inherits the socket's current congestion. */
@@ -76,6 +96,7 @@ export class Outbound {
     const items = this.pending;
     if (items.length === 0) return;
     this.pending = [];
+    this.pendingBytes = 0;
     let run: MessageEnvelope[] = [];
     for (const item of items) {
       if (typeof item !== 'string' && item.type === 'message') {
@@ -112,10 +133,8 @@ export class Outbound {
       counters.bytesOut += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     }
     if (!this.congested && this.socket.bufferedAmount > this.options.highWaterBytes) {
-      this.congested = true;
       if (counters) counters.backpressurePauses++;
-      this.target?.pause();
-      this.inbound?.pause();
+      this.congest();
     }
   }
 

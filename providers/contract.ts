@@ -54,10 +54,26 @@ export interface ProviderContext {
    */
   emit(id: Identifier | string, payload: Payload, eventTs?: number): void;
   /**
-   * Hands on a message that already has its `seq` and `ts` (a bridge from another node): they
-   * are kept as they are, so clients see the origin's numbering and times.
+   * Hands on a message that already has its position and `ts` (a bridge from another node):
+   * `epoch`, `seq` and `ts` are kept as they are, so clients see the origin's numbering and
+   * times. Pass the same string object for the same epoch.
    */
-  forward(id: Identifier | string, seq: number, ts: number, payload: Payload, eventTs?: number): void;
+  forward(id: Identifier | string, epoch: string, seq: number, ts: number, payload: Payload, eventTs?: number): void;
+  /**
+   * Data of stream `id` was lost upstream though its `seq` goes on (a venue reconnect, a book
+   * resync): every session receiving the stream gets a `gap` notice, in order with its messages.
+   */
+  gap(id: Identifier | string, reason: string): void;
+  /**
+   * Marks stream `id` stateful (README, "Stateful streams"): a session that starts receiving it
+   * while it flows first gets `state()` as one message marked `state: true`, and only that
+   * session. The service calls `state` right after routing the stream's latest message to
+   * everyone else, so keep the state in step with what was emitted: change it and emit the
+   * change in the same synchronous step. `state` returns undefined while there is no state;
+   * `undefined` instead of a function unmarks the stream. The mark lasts for this provider
+   * instance (a restart starts unmarked).
+   */
+  stateful(id: Identifier | string, state: (() => Payload | undefined) | undefined): void;
   /** A stream stopped flowing (for example its upstream connection dropped). */
   streamDown(id: Identifier, reason: string): void;
   streamUp(id: Identifier): void;

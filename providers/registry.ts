@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { isTesseraError } from '../common/errors';
 import { BinanceProvider, type BinanceOptions } from './binance';
+import { BybitProvider, type BybitOptions } from './bybit';
 import { checks, type OptionCheck } from '../common/option-checks';
 import type { Provider, ProviderFactory } from './contract';
 import { EXCHANGE_OPTION_CHECKS } from './exchange/options';
@@ -66,11 +67,17 @@ const binance = define<Omit<BinanceOptions, 'random'>>({
   create: (options) => new BinanceProvider(options),
 });
 
+const bybit = define<Omit<BybitOptions, 'random'>>({
+  options: EXCHANGE_OPTION_CHECKS,
+  create: (options) => new BybitProvider(options),
+});
+
 /** Provider types by the name a configuration file uses in `type`. */
 const PROVIDER_TYPES: ReadonlyMap<string, ProviderType<Record<string, unknown>>> = new Map([
   ['synthetic', synthetic],
   ['replay', replay],
   ['binance', binance],
+  ['bybit', bybit],
 ]);
 
 export const PROVIDER_TYPE_NAMES: readonly string[] = [...PROVIDER_TYPES.keys()];

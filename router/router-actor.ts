@@ -1,15 +1,20 @@
-import type { MessageEnvelope } from '../common/envelope';
+import type { Clock } from '../common/clock';
+import type { MessageEnvelope, Notice } from '../common/envelope';
+import { ENVELOPE_OVERHEAD_BYTES, messageBytes } from '../common/payload-size';
 import type { ActorHandle, ActorParent, Reply } from '../actors/nact';
 import { spawnActor } from '../actors/nact';
 import type { Pattern } from './pattern';
 import type { RouterPort } from './port';
+import type { StreamDirectory } from './streams';
 import { RoutingTable, type LookupEntry } from './table';
 
 /** Anything the router delivers to: a session's out-buffer. */
 export interface RouteTarget {
   offer(msg: MessageEnvelope): void;
-  /** The same as `offer` for each message in turn; `batch` is never changed afterwards. */
-  offerAll(batch: readonly MessageEnvelope[]): void;
+  /** The same as `offer` for each message in turn; `batch` is never changed afterwards; `bytes` is the sum of its sizes. */
+  offerAll(batch: readonly MessageEnvelope[], bytes: number): void;
+  /** A notice in order with the messages offered so far. */
+  notice(notice: Notice): void;
   /** Scratch owned by the router: the batch being routed, and how many of its messages match. */
   routeMark: number;
   routeHits: number;
@@ -24,7 +29,8 @@ export interface RouterCounters {
 
 export type RouterMsg =
   | { readonly type: 'wake' }
-  | { readonly type: 'bind'; readonly pattern: Pattern; readonly target: RouteTarget }
+  /** `last`: the target first gets the latest message of each flowing stream it starts receiving. */
+  | { readonly type: 'bind'; readonly pattern: Pattern; readonly target: RouteTarget; readonly last?: boolean }
   | { readonly type: 'unbind'; readonly pattern: Pattern; readonly target: RouteTarget }
   | { readonly type: 'unbind-all'; readonly target: RouteTarget }
   /** Answers once every message sent before it has been handled. */
@@ -41,6 +47,8 @@ export interface RouteTotals {
 interface RouterState {
   readonly table: RoutingTable<RouteTarget>;
   readonly totals: RouteTotals;
+  readonly streams: StreamDirectory;
+  readonly clock: Clock;
 }
 
 /** Batches at least this long are handed whole to every target that matches all of them. */
@@ -62,7 +70,9 @@ function shareWhole(table: RoutingTable<RouteTarget>, batch: readonly MessageEnv
   const n = batch.length;
   const mark = ++batchMark;
   distinct.length = 0;
+  let bytes = 0;
   for (let i = 0; i < n; i++) {
+    bytes += batch[i].size ?? ENVELOPE_OVERHEAD_BYTES;
     const entry = table.entry(batch[i].id);
     if (entry.batchMark !== mark) {
       entry.batchMark = mark;
@@ -88,7 +98,7 @@ function shareWhole(table: RoutingTable<RouteTarget>, batch: readonly MessageEnv
   let whole = 0;
   for (let j = 0; j < first.length; j++) {
     if (first[j].routeHits === n) {
-      first[j].offerAll(batch);
+      first[j].offerAll(batch, bytes);
       whole++;
     }
   }
@@ -123,8 +133,9 @@ function route(port: RouterPort, state: RouterState, batch: readonly MessageEnve
       }
     }
   } catch (error) {
-    // The router dies on this batch: what it did not route is counted, never replayed.
+    // The router dies on this batch: what it did not route is counted and announced, never replayed.
     port.dropped += batch.length - i;
+    port.lost(batch.slice(i).map((m) => m.id));
     throw error;
   } finally {
     state.totals.routed += i;
@@ -132,14 +143,52 @@ function route(port: RouterPort, state: RouterState, batch: readonly MessageEnve
   }
 }
 
+/** Routes what waits in the port; gap notices go out between the messages they were pushed between. */
+function drain(port: RouterPort, state: RouterState): void {
+  const marks = port.takeMarks();
+  const batch = port.take();
+  if (marks.length === 0) return route(port, state, batch);
+  let from = 0;
+  for (const { at, notice } of marks) {
+    if (at > from) route(port, state, batch.slice(from, at));
+    from = Math.max(from, at);
+    const targets = state.table.lookup(notice.id);
+    for (let j = 0; j < targets.length; j++) targets[j].notice(notice);
+  }
+  if (from < batch.length) route(port, state, from === 0 ? batch : batch.slice(from));
+}
+
+/**
+ * Binds a pattern. A target that starts receiving a flowing stateful stream first gets its
+ * state; with `last`, other flowing streams give their latest message. Whatever waits in the
+ * port is routed first, so what the target gets is exactly the position after the last message
+ * everyone else got, and the stream's next message follows it.
+ */
+function bind(port: RouterPort, state: RouterState, pattern: Pattern, target: RouteTarget, last: boolean): void {
+  const candidates = state.streams.joinable(pattern, last);
+  if (candidates.length === 0) return state.table.bind(pattern, target);
+  drain(port, state);
+  const joining = candidates.filter(({ counter }) => !state.table.lookup(counter.id).includes(target));
+  state.table.bind(pattern, target);
+  for (const { counter, kind } of joining) {
+    if (kind === 'cached') {
+      if (counter.last !== undefined) target.offer({ ...counter.last, cached: true });
+      continue;
+    }
+    const payload = counter.state?.();
+    if (payload === undefined) continue;
+    target.offer({ type: 'message', id: counter.id, seq: counter.seq, epoch: counter.epoch, ts: state.clock.now(), eventTs: undefined, payload, size: messageBytes(payload), state: true });
+  }
+}
+
 function handle(port: RouterPort, state: RouterState, msg: RouterMsg): RouterState {
   switch (msg.type) {
     case 'wake': {
-      route(port, state, port.take());
+      drain(port, state);
       return state;
     }
     case 'bind':
-      state.table.bind(msg.pattern, msg.target);
+      bind(port, state, msg.pattern, msg.target, msg.last === true);
       return state;
     case 'unbind':
       state.table.unbind(msg.pattern, msg.target);
@@ -173,6 +222,8 @@ export function spawnRouter(
   name: string,
   port: RouterPort,
   totals: RouteTotals,
+  streams: StreamDirectory,
+  clock: Clock,
   bindings: Iterable<readonly [Pattern, RouteTarget]>,
   onCrash: (error: Error) => void,
 ): ActorHandle<RouterMsg> {
@@ -180,7 +231,7 @@ export function spawnRouter(
   for (const [pattern, target] of bindings) table.bind(pattern, target);
   const wake: RouterMsg = { type: 'wake' };
   const router = spawnActor<RouterState, RouterMsg>(parent, name, (state, msg) => handle(port, state, msg), {
-    initialState: { table, totals },
+    initialState: { table, totals, streams, clock },
     onCrash: (error) => {
       port.disconnect();
       onCrash(error);

@@ -37,7 +37,7 @@ describe('tessera run, subscribe and stats', () => {
     expect(lines).toHaveLength(10);
     const messages = lines.map((line) => JSON.parse(line) as { id: string; seq: number; ts: number; payload: unknown });
     for (const m of messages) {
-      expect(m).toEqual({ id: 'synthetic::btcusdt.ticks[rate=200]', seq: expect.any(Number), ts: expect.any(Number), eventTs: expect.any(Number), payload: expect.any(Object) });
+      expect(m).toEqual({ id: 'synthetic::btcusdt.ticks[rate=200]', seq: expect.any(Number), epoch: expect.any(String), ts: expect.any(Number), eventTs: expect.any(Number), payload: expect.any(Object) });
     }
     expect(messages.map((m) => m.seq - messages[0].seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });

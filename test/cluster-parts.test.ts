@@ -40,21 +40,21 @@ describe('frames', () => {
     return out;
   };
 
-  test('seq, ts, eventTs and the payloads of a batch cross unchanged and in order', () => {
-    const json: MessageEnvelope[] = [1, 2, 3].map((seq) => ({ type: 'message', id: 'a::b', seq, ts: 10 + seq, payload: { seq } }));
-    expect(decode(encodeFrames(json))).toEqual(json.map((m) => ({ seq: m.seq, ts: m.ts, eventTs: undefined, payload: m.payload })));
-    const msg: MessageEnvelope = { type: 'message', id: 'a::b', seq: 2 ** 40 + 3, ts: 1_700_000_000_123, eventTs: 1_699_999_999_999, payload: { p: [1, 'x', null], s: 'ü€' } };
+  test('epoch, seq, ts, eventTs and the payloads of a batch cross unchanged and in order', () => {
+    const json: MessageEnvelope[] = [1, 2, 3].map((seq) => ({ type: 'message', id: 'a::b', seq, epoch: 'e1', ts: 10 + seq, payload: { seq } }));
+    expect(decode(encodeFrames(json))).toEqual(json.map((m) => ({ epoch: 'e1', seq: m.seq, ts: m.ts, eventTs: undefined, payload: m.payload })));
+    const msg: MessageEnvelope = { type: 'message', id: 'a::b', seq: 2 ** 40 + 3, epoch: 'ep-ü', ts: 1_700_000_000_123, eventTs: 1_699_999_999_999, payload: { p: [1, 'x', null], s: 'ü€' } };
     const bytes: MessageEnvelope = { ...msg, seq: msg.seq + 1, eventTs: undefined, payload: new Uint8Array([0, 255]) };
     expect(decode(encodeFrames([msg, bytes, { ...msg, seq: 9, payload: '' }]))).toEqual([
-      { seq: msg.seq, ts: msg.ts, eventTs: msg.eventTs, payload: msg.payload },
-      { seq: msg.seq + 1, ts: msg.ts, eventTs: undefined, payload: new Uint8Array([0, 255]) },
-      { seq: 9, ts: msg.ts, eventTs: msg.eventTs, payload: '' },
+      { epoch: 'ep-ü', seq: msg.seq, ts: msg.ts, eventTs: msg.eventTs, payload: msg.payload },
+      { epoch: 'ep-ü', seq: msg.seq + 1, ts: msg.ts, eventTs: undefined, payload: new Uint8Array([0, 255]) },
+      { epoch: 'ep-ü', seq: 9, ts: msg.ts, eventTs: msg.eventTs, payload: '' },
     ]);
   });
 
   test('malformed bytes are refused, not misread', () => {
     expect(() => decode(new Uint8Array(3))).toThrow(/shorter/);
-    const frame = encodeFrames([{ type: 'message', id: 'a::b', seq: 1, ts: 1, payload: 1 }]);
+    const frame = encodeFrames([{ type: 'message', id: 'a::b', seq: 1, epoch: 'e', ts: 1, payload: 1 }]);
     expect(() => decode(frame.subarray(0, 20))).toThrow(/past the end/);
     expect(() => decode(frame.subarray(0, frame.length - 1))).toThrow(/JSON/);
     frame[0] = 9;

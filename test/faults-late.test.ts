@@ -69,7 +69,7 @@ describe('a new incarnation never sees an old one (SPEC §8)', () => {
 
     expect(fired).toBe(0);
     expect(s.recorder.messages.map((m) => [m.payload, m.seq])).toEqual([['now', 1]]);
-    expect(s.recorder.envelopes.filter((e) => e.type === 'notice').map((e) => e.type === 'notice' && e.kind)).toEqual(['provider-down', 'provider-up']);
+    expect(s.recorder.envelopes.filter((e) => e.type === 'notice').map((e) => e.type === 'notice' && e.kind)).toEqual(['provider-down', 'gap', 'provider-up']);
     expect((await s.service.stats()).providers[0]).toMatchObject({ state: 'running', restarts: 1, msgs: msgs + 1 });
   });
 

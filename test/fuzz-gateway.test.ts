@@ -193,7 +193,7 @@ describe('outbound', () => {
     const outbound = new Outbound(socket, { highWaterBytes: 1e9, lowWaterBytes: 0, maxBatch: 100, onEncodeError: (_e, msg) => errors.push(msg.seq) });
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    const msg = (seq: number, payload: unknown): MessageEnvelope => ({ type: 'message', id: 'x::a', seq, ts: 0, payload: payload as MessageEnvelope['payload'] });
+    const msg = (seq: number, payload: unknown): MessageEnvelope => ({ type: 'message', id: 'x::a', seq, epoch: 'e', ts: 0, payload: payload as MessageEnvelope['payload'] });
     outbound.pushEnvelope(msg(1, 'a'));
     outbound.pushEnvelope(msg(2, cyclic));
     outbound.pushEnvelope(msg(3, 10n));

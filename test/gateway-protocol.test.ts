@@ -80,7 +80,7 @@ describe('messages', () => {
     const id = 'synthetic::ethusdt.quotes';
     h.synthetic.pump(1, id);
     const single = await socket.waitFor((f) => f.op === 'msg');
-    expect(single).toEqual({ op: 'msg', id, seq: expect.any(Number), ts: expect.any(Number), eventTs: expect.any(Number), payload: expect.any(Object) });
+    expect(single).toEqual({ op: 'msg', id, seq: expect.any(Number), epoch: expect.stringMatching(/^[A-Za-z0-9_-]{8}$/), ts: expect.any(Number), eventTs: expect.any(Number), payload: expect.any(Object) });
     const first = single.seq as number;
 
     h.synthetic.pump(5, id);
@@ -102,9 +102,9 @@ describe('messages', () => {
   });
 
   test('bytes payloads travel as base64 in "bytes"; an envelope is encoded once', () => {
-    const envelope = { type: 'message' as const, id: 'x::a', seq: 1, ts: 2, payload: new Uint8Array([1, 2, 255]) };
+    const envelope = { type: 'message' as const, id: 'x::a', seq: 1, epoch: 'e', ts: 2, payload: new Uint8Array([1, 2, 255]) };
     const text = encodeMessage(envelope);
-    expect(JSON.parse(text)).toEqual({ op: 'msg', id: 'x::a', seq: 1, ts: 2, bytes: 'AQL/' });
+    expect(JSON.parse(text)).toEqual({ op: 'msg', id: 'x::a', seq: 1, epoch: 'e', ts: 2, bytes: 'AQL/' });
     expect(encodeMessage(envelope)).toBe(text);
   });
 });

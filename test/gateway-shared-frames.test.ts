@@ -7,7 +7,7 @@ function recordingSocket(): { socket: SendTarget; sent: (string | Buffer)[] } {
   return { sent, socket: { readyState: 1, bufferedAmount: 0, send: (data, _options, done) => (sent.push(data), done()) } };
 }
 
-const msg = (seq: number): MessageEnvelope => ({ type: 'message', id: 'x::a', seq, ts: 1, payload: { n: seq } });
+const msg = (seq: number): MessageEnvelope => ({ type: 'message', id: 'x::a', seq, epoch: 'e', ts: 1, payload: { n: seq } });
 const options = { highWaterBytes: 1e9, lowWaterBytes: 0, maxBatch: 100 };
 
 test('the same batch to many sockets is encoded once and the same bytes are sent to each', () => {

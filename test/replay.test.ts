@@ -205,7 +205,7 @@ describe('RecordingWriter → ReplayProvider round trip', () => {
     const sent: MessageEnvelope[] = [];
     for (let seq = 1; seq <= 200; seq++) {
       const payload = seq % 50 === 0 ? new Uint8Array([seq, 0, 255]) : { symbol: 'btcusdt', price: 60_000 + seq / 100, n: seq, nested: [seq, { s: `ü${seq}\n` }] };
-      const msg: MessageEnvelope = { type: 'message', id: seq % 3 === 0 ? ETH : BTC, seq, ts: T0 + seq, ...(seq % 7 === 0 ? {} : { eventTs: T0 + seq - 1 }), payload };
+      const msg: MessageEnvelope = { type: 'message', id: seq % 3 === 0 ? ETH : BTC, seq, epoch: 'e', ts: T0 + seq, ...(seq % 7 === 0 ? {} : { eventTs: T0 + seq - 1 }), payload };
       sent.push(msg);
       writer.write(msg);
     }

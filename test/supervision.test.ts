@@ -62,9 +62,10 @@ describe('provider supervision', () => {
     const resubscribe = script.callsOf('subscribe').filter((c) => c.incarnation === 2);
     expect(resubscribe.map((c) => c.ids)).toEqual([['feed::a.trade', 'feed::b.trade']]);
     expect([...script.subscribed].sort()).toEqual(['feed::a.trade', 'feed::b.trade']);
-    // provider-down then provider-up, and seq carries on across the restart.
+    // provider-down, a gap notice per flowing stream (what the old instance had not emitted is
+    // lost), then provider-up; seq carries on across the restart.
     const kinds = recorder.envelopes.filter((e) => e.type === 'notice').map((e) => (e.type === 'notice' ? e.kind : ''));
-    expect(kinds).toEqual(['provider-down', 'provider-up']);
+    expect(kinds).toEqual(['provider-down', 'gap', 'gap', 'provider-up']);
     script.emit('a.trade', 'after');
     await recorder.waitFor((r) => r.messages.length === 2);
     expect(recorder.messages.map((m) => [m.payload, m.seq])).toEqual([['before', 1], ['after', 2]]);

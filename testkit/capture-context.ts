@@ -65,9 +65,24 @@ export class CaptureContext implements ProviderContext {
     if (this.waiters.length > 0) this.settleWaiters();
   }
 
-  /** Recorded like `emit`; the forwarded seq and ts are not kept. */
-  forward(id: Identifier | string, _seq: number, _ts: number, payload: Payload, eventTs?: number): void {
+  /** Recorded like `emit`; the forwarded position and ts are not kept. */
+  forward(id: Identifier | string, _epoch: string, _seq: number, _ts: number, payload: Payload, eventTs?: number): void {
     this.emit(id, payload, eventTs);
+  }
+
+  /** Gap notices the provider announced, per stream (canonical text), with their reasons. */
+  readonly gaps: { readonly id: string; readonly reason: string; readonly afterEmits: number }[] = [];
+  /** State suppliers of the streams the provider marked stateful. */
+  readonly states = new Map<string, () => Payload | undefined>();
+
+  gap(id: Identifier | string, reason: string): void {
+    this.gaps.push({ id: typeof id === 'string' ? this.resolve(id).canonical : id.canonical, reason, afterEmits: this.emits.length });
+  }
+
+  stateful(id: Identifier | string, state: (() => Payload | undefined) | undefined): void {
+    const canonical = typeof id === 'string' ? this.resolve(id).canonical : id.canonical;
+    if (state === undefined) this.states.delete(canonical);
+    else this.states.set(canonical, state);
   }
 
   /** Resolves once `count` messages have been emitted in all; rejects after `timeoutMs` of real time. */

@@ -72,6 +72,16 @@ export class ProviderScript {
     this.ctx().emit(id, payload, eventTs);
   }
 
+  /** The current incarnation announces lost data on a stream (`ctx.gap`). */
+  gap(id: string, reason: string): void {
+    this.ctx().gap(id, reason);
+  }
+
+  /** The current incarnation marks a stream stateful (`ctx.stateful`), or unmarks it. */
+  stateful(id: string, state: (() => Payload | undefined) | undefined): void {
+    this.ctx().stateful(id, state);
+  }
+
   /** The current incarnation reports a failure through `ctx.fail`. */
   fail(error = new Error('scripted ctx.fail')): void {
     this.ctx().fail(error);

@@ -17,9 +17,10 @@ import type { ManagerMsg } from './manager-protocol';
 import type { ActorHandle, Reply } from '../nact';
 import { spawnGroup } from '../nact';
 import { ProviderRecord } from '../provider/provider-record';
-import type { StreamCounter } from '../provider/provider-context';
 import { Sessions } from '../session/sessions';
 import type { Pattern } from '../../router/pattern';
+import { StreamDirectory } from '../../router/streams';
+import { newEpoch } from '../../common/epoch';
 
 export interface ManagerConfig {
   readonly clock: Clock;
@@ -47,9 +48,8 @@ export class Manager {
   private readonly port = new RouterPort();
   private readonly logger: Logger;
   private readonly providerGroup: ActorHandle<never>;
-  private readonly published = new Map<string, StreamCounter>();
-  /** seq counters per provider namespace: a provider removed and added again carries on. */
-  private readonly seqCounters = new Map<string, Map<string, StreamCounter>>();
+  /** seq counters per namespace under this service's epoch: a provider removed and added again carries on. */
+  private readonly streams = new StreamDirectory(newEpoch());
   private router: ActorHandle<RouterMsg> | null = null;
   private routerIncarnation = 0;
   private readonly routeTotals = { routed: 0, matches: 0 };
@@ -182,7 +182,7 @@ export class Manager {
       policy: this.config.providerRestart,
       callTimeoutMs: this.config.callTimeoutMs,
       nextIncarnation: () => ++this.incarnations,
-      seqCounters: this.seqCounters.get(name) ?? this.seqCounters.set(name, new Map()).get(name)!,
+      streams: this.streams,
       toManager: (msg) => this.self.send(msg),
       notifyBound: (namespace, notice) => this.sessions.notifyNamespace(namespace, notice),
     });
@@ -226,9 +226,9 @@ export class Manager {
     const size = messageBytes(payload);
     if (this.providers.has(id.namespace)) throw new TesseraError('FORBIDDEN_NAMESPACE', `"${id.namespace}" belongs to a provider; clients cannot publish into it`);
     if (!this.config.publishNamespaces.has(id.namespace)) throw new TesseraError('UNKNOWN_NAMESPACE', `"${id.namespace}" is not a publish namespace`);
-    let counter = this.published.get(id.canonical);
-    if (counter === undefined) this.published.set(id.canonical, (counter = { id: id.canonical, seq: 0 }));
-    const msg: MessageEnvelope = { type: 'message', id: counter.id, seq: ++counter.seq, ts: this.config.clock.now(), eventTs: undefined, payload, size };
+    const counter = this.streams.counter(id);
+    const msg: MessageEnvelope = { type: 'message', id: counter.id, seq: ++counter.seq, epoch: counter.epoch, ts: this.config.clock.now(), eventTs: undefined, payload, size };
+    counter.last = msg;
     this.port.push(msg);
   }
 
@@ -258,13 +258,7 @@ export class Manager {
   }
 
   private publishedMatching(pattern: Pattern): string[] {
-    return [...this.published.keys()].filter((canonical) => {
-      try {
-        return pattern.matches(parseIdentifier(canonical));
-      } catch {
-        return false;
-      }
-    });
+    return [...this.streams.namespace(pattern.namespace).values()].filter((c) => pattern.matches(c.identifier)).map((c) => c.id);
   }
 
   /** Deliveries and drops of every session this service had, closed ones included. */
@@ -286,13 +280,14 @@ export class Manager {
     ) ?? Promise.reject(new Error('router restarting'))).catch(() => ({ routed: 0, matches: 0, cacheSize: 0, bindings: 0 }));
     return {
       providers: [...this.providers.values()].map((p) => ({ name: p.name, state: p.state, streams: p.streams.live().length, msgs: p.counters.msgs, restarts: p.restarts })),
-      streams: [...this.providers.values()].flatMap((p) => p.streams.live().map((id) => ({ id: id.canonical, provider: p.name, seq: p.counters.counters.get(id.canonical)?.seq ?? 0 }))),
+      streams: [...this.providers.values()].flatMap((p) => p.streams.live().map((id) => ({ id: id.canonical, provider: p.name, seq: this.streams.namespace(p.name).get(id.canonical)?.seq ?? 0 }))),
       sessions: [...this.sessions.byId.values()].map((s) => ({
         id: s.id,
         patterns: [...s.bindings.keys()].sort(),
         attached: s.attachment !== 0,
         buffered: s.outbox.size,
         outBuffer: s.outbox.limit,
+        bufferedBytes: s.outbox.bytes,
         delivered: s.outbox.delivered,
         dropped: s.outbox.dropped,
         restarts: s.restarts,
@@ -334,7 +329,7 @@ export class Manager {
     const incarnation = ++this.routerIncarnation;
     const bindings: [Pattern, RouteTarget][] = [];
     for (const session of this.sessions.byId.values()) for (const binding of session.bindings.values()) bindings.push([binding.pattern, session.outbox]);
-    this.router = spawnRouter(this.self.asParent, `router-${incarnation}`, this.port, this.routeTotals, bindings, (error) => this.self.send({ type: 'router-crashed', incarnation, error }));
+    this.router = spawnRouter(this.self.asParent, `router-${incarnation}`, this.port, this.routeTotals, this.streams, this.config.clock, bindings, (error) => this.self.send({ type: 'router-crashed', incarnation, error }));
   }
 
   private routerCrashed(incarnation: number, error: Error): void {

@@ -7,12 +7,7 @@ import { messageBytes } from '../../common/payload-size';
 import type { ProviderContext } from '../../providers/contract';
 import { Identifier, parseIdentifier } from '../../router/identifier';
 import type { RouterPort } from '../../router/port';
-
-/** Per-stream state that outlives provider incarnations, so `seq` carries on after a restart. */
-export interface StreamCounter {
-  readonly id: string;
-  seq: number;
-}
+import type { StateSupplier, StreamCounter, StreamDirectory } from '../../router/streams';
 
 /** What the context reports upwards; the manager turns these into notices. */
 export interface ProviderEvents {
@@ -26,18 +21,21 @@ export interface ProviderEvents {
 export interface ProviderCounters {
   msgs: number;
   invalidEmits: number;
-  readonly counters: Map<string, StreamCounter>;
+  /** Stream counters outlive incarnations, so `seq` carries on after a restart. */
+  readonly directory: StreamDirectory;
 }
 
 /**
  * The context of one provider incarnation. `emit` is the first step of the hot path: one Map
  * lookup per message (the id is parsed once per distinct string or object), one envelope
- * allocation, one push into the router port.
+ * allocation (its epoch a shared reference), one push into the router port.
  */
 export class IncarnationContext implements ProviderContext {
   private alive = true;
   private readonly streams = new Map<string | Identifier, StreamCounter>();
   private readonly timers = new Set<TimerHandle>();
+  /** Streams this incarnation made stateful; its state goes with it. */
+  private readonly statefulStreams = new Set<StreamCounter>();
 
   constructor(
     readonly name: string,
@@ -56,18 +54,38 @@ export class IncarnationContext implements ProviderContext {
     if (!this.alive) return;
     const stream = this.streams.get(id) ?? this.resolve(id);
     if (stream === undefined) return;
-    const msg: MessageEnvelope = { type: 'message', id: stream.id, seq: ++stream.seq, ts: this.clock.now(), eventTs, payload, size: messageBytes(payload) };
+    const msg: MessageEnvelope = { type: 'message', id: stream.id, seq: ++stream.seq, epoch: stream.epoch, ts: this.clock.now(), eventTs, payload, size: messageBytes(payload) };
+    stream.last = msg;
     this.counters.msgs++;
     this.port.push(msg);
   }
 
-  forward(id: Identifier | string, seq: number, ts: number, payload: Payload, eventTs?: number): void {
+  forward(id: Identifier | string, epoch: string, seq: number, ts: number, payload: Payload, eventTs?: number): void {
     if (!this.alive) return;
     const stream = this.streams.get(id) ?? this.resolve(id);
     if (stream === undefined) return;
-    if (seq > stream.seq) stream.seq = seq;
+    // The origin's position is the stream's position: keep one reference per distinct epoch.
+    if (epoch !== stream.epoch) stream.epoch = epoch;
+    stream.seq = seq;
+    const msg: MessageEnvelope = { type: 'message', id: stream.id, seq, epoch: stream.epoch, ts, eventTs, payload, size: messageBytes(payload) };
+    stream.last = msg;
     this.counters.msgs++;
-    this.port.push({ type: 'message', id: stream.id, seq, ts, eventTs, payload, size: messageBytes(payload) });
+    this.port.push(msg);
+  }
+
+  gap(id: Identifier | string, reason: string): void {
+    if (!this.alive) return;
+    const stream = this.streams.get(id) ?? this.resolve(id);
+    if (stream !== undefined) this.port.gap({ type: 'notice', kind: 'gap', id: stream.id, reason });
+  }
+
+  stateful(id: Identifier | string, state: StateSupplier | undefined): void {
+    if (!this.alive) return;
+    const stream = this.streams.get(id) ?? this.resolve(id);
+    if (stream === undefined) return;
+    this.counters.directory.setState(stream, state);
+    if (state === undefined) this.statefulStreams.delete(stream);
+    else this.statefulStreams.add(stream);
   }
 
   streamDown(id: Identifier, reason: string): void {
@@ -127,6 +145,8 @@ export class IncarnationContext implements ProviderContext {
     this.alive = false;
     for (const handle of this.timers) this.clock.clearTimeout(handle);
     this.timers.clear();
+    for (const stream of this.statefulStreams) this.counters.directory.setState(stream, undefined);
+    this.statefulStreams.clear();
   }
 
   private guarded(callback: () => void): void {
@@ -150,11 +170,7 @@ export class IncarnationContext implements ProviderContext {
       if (this.counters.invalidEmits++ < 10) this.logger.warn('emit with an invalid identifier dropped', { error: toError(error).message });
       return undefined;
     }
-    let counter = this.counters.counters.get(id.canonical);
-    if (counter === undefined) {
-      counter = { id: id.canonical, seq: 0 };
-      this.counters.counters.set(id.canonical, counter);
-    }
+    const counter = this.counters.directory.counter(id);
     this.streams.set(raw, counter);
     return counter;
   }

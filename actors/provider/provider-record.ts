@@ -10,7 +10,8 @@ import type { Pattern } from '../../router/pattern';
 import type { RouterPort } from '../../router/port';
 import type { ManagerMsg } from '../manager/manager-protocol';
 import type { ActorHandle, ActorParent, Reply } from '../nact';
-import type { ProviderCounters, StreamCounter } from './provider-context';
+import type { StreamDirectory } from '../../router/streams';
+import type { ProviderCounters } from './provider-context';
 import { IncarnationContext } from './provider-context';
 import type { HostMsg, PlanOutcome } from './provider-host';
 import { spawnProviderHost } from './provider-host';
@@ -27,8 +28,8 @@ export interface ProviderEnv {
   readonly callTimeoutMs: number;
   /** Incarnation numbers are unique across the service, so a late event never hits a newer record. */
   readonly nextIncarnation: () => number;
-  /** Per-stream seq counters of this namespace, kept for the service's life (SPEC §4). */
-  readonly seqCounters: Map<string, StreamCounter>;
+  /** Per-stream counters, kept for the service's life so `seq` carries on over restarts. */
+  readonly streams: StreamDirectory;
   /** Sends a manager message (events come back through the manager's mailbox). */
   readonly toManager: (msg: ManagerMsg) => void;
   /** Delivers a notice to every session bound to the namespace. */
@@ -57,13 +58,14 @@ export class ProviderRecord {
     private readonly source: Provider | ProviderFactory,
     private readonly env: ProviderEnv,
   ) {
-    this.counters = { msgs: 0, invalidEmits: 0, counters: env.seqCounters };
+    this.counters = { msgs: 0, invalidEmits: 0, directory: env.streams };
     this.logger = env.logger.child({ cmp: 'provider', provider: name });
     this.tracker = new RestartTracker(env.policy);
     this.streams = new StreamRefs(
       { subscribe: (ids) => this.call<StreamFailure[]>((reply) => ({ type: 'subscribe', ids, reply })), unsubscribe: (ids) => this.call<void>((reply) => ({ type: 'unsubscribe', ids, reply })) },
       this.logger,
       (id, reason) => env.notifyBound(name, { type: 'notice', kind: 'stream-down', id: id.canonical, reason }),
+      (ids) => ids.forEach((id) => env.streams.stopped(id.canonical, name)),
     );
   }
 
@@ -105,6 +107,8 @@ export class ProviderRecord {
     if (this.state === 'stopping' || this.state === 'failed') return;
     this.lastCrashHandled = incarnation;
     this.host = null;
+    // Whatever the old instance had not emitted is lost though seq goes on: say so, in order.
+    for (const id of this.streams.live()) this.env.port.gap({ type: 'notice', kind: 'gap', id: id.canonical, reason: 'provider-restart' });
     this.streams.suspend();
     const decision = this.tracker.crashed(this.env.clock.now());
     if (decision.giveUp) {

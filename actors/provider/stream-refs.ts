@@ -40,6 +40,8 @@ export class StreamRefs {
     private readonly logger: Logger,
     /** A stream refused while nobody was waiting on it (during a resubscribe). */
     private readonly onRefused: (id: Identifier, reason: string) => void,
+    /** Streams the provider no longer serves (unsubscribed, or abandoned). */
+    private readonly onStopped: (ids: readonly Identifier[]) => void = () => undefined,
   ) {}
 
   /** Takes a reference on each stream; resolves with the ones that could not be started. */
@@ -114,6 +116,7 @@ export class StreamRefs {
       entry.live = false;
       this.settle(entry, reason);
     }
+    this.onStopped([...this.entries.values()].map((e) => e.id));
   }
 
   private entry(id: Identifier): Entry {
@@ -171,6 +174,8 @@ export class StreamRefs {
       // A failed release is logged, never returned (SPEC §7.5); the provider restarts anyway.
       this.logger.warn('unsubscribe failed', { error: toError(error).message });
     }
+    // Unless someone wanted it back meanwhile (it is subscribed again next).
+    this.onStopped(stale.filter((e) => e.refs === 0).map((e) => e.id));
     for (const entry of stale) this.forgetIfUnused(entry);
   }
 

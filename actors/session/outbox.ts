@@ -1,5 +1,7 @@
 import type { Envelope, MessageEnvelope, Notice } from '../../common/envelope';
+import { ENVELOPE_OVERHEAD_BYTES } from '../../common/payload-size';
 import type { OverflowPolicy } from '../../common/service-types';
+import type { ByteBudget } from './byte-budget';
 import { Ring } from './ring';
 
 /** Where a session's envelopes go: the subscribers of its client's Observable. */
@@ -10,6 +12,22 @@ export interface OutboxSink {
 
 /** Notices are never dropped, but a flapping provider must not grow memory without bound. */
 const MAX_NOTICES = 10_000;
+const MAX_NOTICE_BYTES = 1_048_576;
+
+/** What a message costs: its size, known since the service took it in. */
+function costOf(msg: MessageEnvelope): number {
+  return msg.size ?? ENVELOPE_OVERHEAD_BYTES;
+}
+
+/** A notice's rough cost: its strings (an `unbound` notice lists patterns) plus a fixed part. */
+function noticeCost(notice: Notice): number {
+  let n = ENVELOPE_OVERHEAD_BYTES;
+  for (const value of Object.values(notice)) {
+    if (typeof value === 'string') n += value.length;
+    else if (Array.isArray(value)) for (const item of value as readonly string[]) n += item.length + 3;
+  }
+  return n;
+}
 
 /**
  * A session's bounded out-buffer (SPEC §9). The router offers messages straight into it; the
@@ -19,7 +37,10 @@ const MAX_NOTICES = 10_000;
 export class Outbox {
   private readonly ring = new Ring<MessageEnvelope>();
   /** Notices with the ring position they go before. */
-  private notices: { at: number; notice: Notice }[] = [];
+  private notices: { at: number; notice: Notice; cost: number }[] = [];
+  private noticeBytes = 0;
+  /** Bytes of the messages held (by their `size`); bounded by `maxBytes` and the shared budget. */
+  private held = 0;
   /** conflate only: ring position of the newest message per identifier. */
   private latest: Map<string, number> | null = null;
   private sinks: OutboxSink[] = [];
@@ -40,6 +61,8 @@ export class Outbox {
     public wake: () => void,
     /** `disconnect` policy tripped: the owner detaches the client. */
     public onSlowClient: () => void,
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
+    private readonly budget?: ByteBudget,
   ) {}
 
   /** The out-buffer bound in messages. */
@@ -49,6 +72,33 @@ export class Outbox {
 
   get size(): number {
     return this.ring.size;
+  }
+
+  /** Bytes of the messages buffered now. */
+  get bytes(): number {
+    return this.held;
+  }
+
+  /** Whether `cost` more bytes fit both this buffer's bound and the service-wide budget. */
+  private fits(cost: number): boolean {
+    return this.held + cost <= this.maxBytes && (this.budget === undefined || this.budget.fits(cost));
+  }
+
+  private take(cost: number): void {
+    this.held += cost;
+    if (this.budget !== undefined) this.budget.used += cost;
+  }
+
+  private give(cost: number): void {
+    this.held -= cost;
+    if (this.budget !== undefined) this.budget.used -= cost;
+  }
+
+  /** Takes the head message out of the ring, giving its bytes back. */
+  private shiftMessage(): MessageEnvelope | undefined {
+    const msg = this.ring.shift();
+    if (msg !== undefined) this.give(costOf(msg));
+    return msg;
   }
 
   get isAttached(): boolean {
@@ -74,29 +124,37 @@ export class Outbox {
 
   /** The hot path: called by the router for every matching message. */
   offer(msg: MessageEnvelope): void {
-    if (this.ring.size >= this.capacity && !this.overflow(msg)) return;
+    const cost = costOf(msg);
+    if ((this.ring.size >= this.capacity || !this.fits(cost)) && !this.overflow(msg, cost)) return;
     if (this.latest !== null) this.latest.set(msg.id, this.ring.tail);
     this.ring.push(msg);
+    this.take(cost);
     if (!this.flushRequested && this.hasDemand) this.requestFlush();
   }
 
   /**
    * The hot path for a session that matches a whole router batch: the same as offering each
    * message in turn, but when all of it fits and no per-message policy applies (conflate), the
-   * batch is held as one shared slot, not copied. `batch` must never change afterwards.
+   * batch is held as one shared slot, not copied. `batch` must never change afterwards; `bytes`
+   * is the sum of its messages' sizes (the router adds them up once for every session).
    */
-  offerAll(batch: readonly MessageEnvelope[]): void {
-    if (this.latest !== null || this.ring.size + batch.length > this.capacity) {
+  offerAll(batch: readonly MessageEnvelope[], bytes: number): void {
+    if (this.latest !== null || this.ring.size + batch.length > this.capacity || !this.fits(bytes)) {
       for (let i = 0; i < batch.length; i++) this.offer(batch[i]);
       return;
     }
     this.ring.pushAll(batch);
+    this.take(bytes);
     if (!this.flushRequested && this.hasDemand) this.requestFlush();
   }
 
   notice(notice: Notice): void {
-    if (this.notices.length >= MAX_NOTICES) this.notices.shift();
-    this.notices.push({ at: this.ring.tail, notice });
+    const cost = noticeCost(notice);
+    while (this.notices.length > 0 && (this.notices.length >= MAX_NOTICES || this.noticeBytes + cost > MAX_NOTICE_BYTES)) {
+      this.noticeBytes -= this.notices.shift()!.cost;
+    }
+    this.notices.push({ at: this.ring.tail, notice, cost });
+    this.noticeBytes += cost;
     if (!this.flushRequested && this.hasDemand) this.requestFlush();
   }
 
@@ -111,10 +169,12 @@ export class Outbox {
     while (this.hasDemand) {
       const head = this.ring.head;
       if (this.notices.length > 0 && this.notices[0].at <= head) {
-        this.emit(this.notices.shift()!.notice);
+        const next = this.notices.shift()!;
+        this.noticeBytes -= next.cost;
+        this.emit(next.notice);
         continue;
       }
-      const msg = this.ring.shift();
+      const msg = this.shiftMessage();
       if (msg === undefined) break;
       if (this.latest !== null && this.latest.get(msg.id) === head) this.latest.delete(msg.id);
       this.delivered++;
@@ -165,7 +225,9 @@ export class Outbox {
   /** Forgets everything; for a closed session. */
   clear(): void {
     this.ring.clear();
+    this.give(this.held);
     this.notices = [];
+    this.noticeBytes = 0;
     this.latest?.clear();
   }
 
@@ -186,25 +248,26 @@ export class Outbox {
     for (let i = 0; i < sinks.length; i++) sinks[i].next(envelope);
   }
 
-  /** Makes room for `msg` under the policy; false when `msg` itself is dropped. */
-  private overflow(msg: MessageEnvelope): boolean {
+  /** Makes room for `msg` (of `cost` bytes) under the policy; false when `msg` itself is dropped. */
+  private overflow(msg: MessageEnvelope, cost: number): boolean {
     switch (this.policy) {
       case 'drop-newest':
         this.countDrop();
         return false;
       case 'drop-oldest':
-        this.dropOldest();
-        return true;
+        return this.makeRoom(cost);
       case 'conflate': {
         const pos = this.latest?.get(msg.id);
-        if (pos !== undefined) {
+        const old = pos === undefined ? undefined : this.ring.at(pos);
+        if (pos !== undefined && old !== undefined && this.fits(cost - costOf(old))) {
           this.ring.replace(pos, msg);
+          this.give(costOf(old));
+          this.take(cost);
           this.countDrop();
           if (!this.flushRequested && this.hasDemand) this.requestFlush();
           return false;
         }
-        this.dropOldest();
-        return true;
+        return this.makeRoom(cost);
       }
       case 'disconnect':
         this.countDrop();
@@ -213,9 +276,23 @@ export class Outbox {
     }
   }
 
+  /**
+   * Drops the oldest messages until one more of `cost` bytes fits; when it cannot fit even in an
+   * empty buffer (larger than the bound, or the shared budget is held by others), it is the one
+   * dropped. Every message that goes is counted.
+   */
+  private makeRoom(cost: number): boolean {
+    do this.dropOldest();
+    while (this.ring.size > 0 && (this.ring.size >= this.capacity || !this.fits(cost)));
+    if (this.fits(cost)) return true;
+    this.countDrop();
+    return false;
+  }
+
   private dropOldest(): void {
+    if (this.ring.size === 0) return;
     const head = this.ring.head;
-    const old = this.ring.shift();
+    const old = this.shiftMessage();
     if (old !== undefined && this.latest !== null && this.latest.get(old.id) === head) this.latest.delete(old.id);
     this.countDrop();
   }

@@ -12,6 +12,7 @@ import { ClientHandle } from './client';
 import type { ManagerMsg } from '../manager/manager-protocol';
 import type { ActorHandle } from '../nact';
 import { spawnGroup } from '../nact';
+import { ByteBudget } from './byte-budget';
 import { Outbox } from './outbox';
 import { SessionRecord } from './session-record';
 import { spawnSessionActor } from './session-actor';
@@ -46,9 +47,12 @@ export class Sessions {
   readonly retired = { delivered: 0, dropped: 0 };
   private readonly shards: ActorHandle<never>[] = [];
   private readonly logger: Logger;
+  /** Shared by every session's out-buffer. */
+  readonly budget: ByteBudget;
 
   constructor(private readonly env: SessionEnv) {
     this.logger = env.logger.child({ cmp: 'sessions' });
+    this.budget = new ByteBudget(env.limits.maxTotalBufferBytes);
     for (let i = 0; i < SHARDS; i++) this.shards.push(spawnGroup(env.parent, `sessions-${i}`));
   }
 
@@ -65,7 +69,7 @@ export class Sessions {
     const idleAfterMs = options.idleAfterMs ?? this.env.defaults.idleAfterMs;
     if (!Number.isFinite(idleAfterMs)) throw new TesseraError('BAD_REQUEST', 'idleAfterMs must be a finite number');
     const id = uuidv4();
-    const outbox = new Outbox(this.env.defaults.outBuffer, this.env.defaults.overflow, () => undefined, () => undefined);
+    const outbox = new Outbox(this.env.defaults.outBuffer, this.env.defaults.overflow, () => undefined, () => undefined, this.env.limits.maxOutBufferBytes, this.budget);
     const session = new SessionRecord(id, idleAfterMs, outbox);
     outbox.onSlowClient = () => this.env.toManager({ type: 'slow-client', sessionId: id, attachment: session.attachment });
     this.byId.set(id, session);

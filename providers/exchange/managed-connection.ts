@@ -28,6 +28,11 @@ export abstract class ManagedConnection {
     socket.ping();
   }
 
+  /** Whether the keep-alive goes every ping interval even while data flows (venues that ask for it). */
+  protected get pingsWhenBusy(): boolean {
+    return false;
+  }
+
   private status: 'idle' | 'connecting' | 'up' | 'waiting' | 'closed' = 'idle';
   private readonly book: StreamBook;
   private readonly backoff: Backoff;
@@ -111,6 +116,7 @@ export abstract class ManagedConnection {
       guard: <A extends unknown[]>(fn: (...args: A) => void) => this.guard(fn),
       encode: (op: ControlOp, streams: readonly string[], id: number) => this.encode(op, streams, id),
       ping: (socket: PingSocket) => this.ping(socket),
+      pingsWhenBusy: this.pingsWhenBusy,
       sent: () => void this.host.counters.controlMessages++,
     };
     const events = {

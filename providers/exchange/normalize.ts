@@ -1,5 +1,8 @@
 import type { JsonValue, Payload } from '../../common/json';
 import type { NormalizedKind, Side } from '../../common/market';
+import { isObject, type JsonObject } from './json';
+
+export { isObject, type JsonObject };
 
 /** The normalized kinds made message by message (the book kind is maintained apart). */
 export type MappedKind = Exclude<NormalizedKind, 'book'>;
@@ -21,12 +24,6 @@ export interface Normalizer {
   push(message: JsonValue, out: NormalizedOut): boolean;
   /** The stream broke (a reconnect): state is rebuilt from the venue's next snapshot. */
   reset(): void;
-}
-
-export type JsonObject = { readonly [key: string]: JsonValue };
-
-export function isObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A venue decimal (a string, or a JSON number) as a finite number; undefined when it is not one. */

@@ -78,7 +78,7 @@ export class EnvelopeSource {
   next(): MessageEnvelope {
     const s = this.cursor;
     if (++this.cursor === this.ids.length) this.cursor = 0;
-    return { type: 'message', id: this.ids[s], seq: ++this.seqs[s], ts: Date.now(), eventTs: undefined, payload: this.payloads[this.sent++ & 255] };
+    return { type: 'message', id: this.ids[s], seq: ++this.seqs[s], epoch: 'bench', ts: Date.now(), eventTs: undefined, payload: this.payloads[this.sent++ & 255] };
   }
 }
 
