@@ -5,6 +5,8 @@ import { BybitProvider, type BybitOptions } from './bybit';
 import { checks, type OptionCheck } from '../common/option-checks';
 import type { Provider, ProviderFactory } from './contract';
 import { EXCHANGE_OPTION_CHECKS } from './exchange/options';
+import { OkxProvider, type OkxOptions } from './okx';
+import { VENUE_REQUESTS_PER_HOUR } from './okx/options';
 import { ReplayProvider, type ReplayOptions } from './replay';
 import { SYNTHETIC_KINDS, SyntheticProvider, type SyntheticOptions } from './synthetic';
 
@@ -72,12 +74,18 @@ const bybit = define<Omit<BybitOptions, 'random'>>({
   create: (options) => new BybitProvider(options),
 });
 
+const okx = define<Omit<OkxOptions, 'random'>>({
+  options: { ...EXCHANGE_OPTION_CHECKS, requestsPerHour: checks.integer(1, VENUE_REQUESTS_PER_HOUR) },
+  create: (options) => new OkxProvider(options),
+});
+
 /** Provider types by the name a configuration file uses in `type`. */
 const PROVIDER_TYPES: ReadonlyMap<string, ProviderType<Record<string, unknown>>> = new Map([
   ['synthetic', synthetic],
   ['replay', replay],
   ['binance', binance],
   ['bybit', bybit],
+  ['okx', okx],
 ]);
 
 export const PROVIDER_TYPE_NAMES: readonly string[] = [...PROVIDER_TYPES.keys()];

@@ -1,11 +1,11 @@
 import { settleWithin } from '../../common/deadline';
 import { TesseraError, isTesseraError, toError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
+import type { ExplainResult } from '../../common/service-types';
 import type { StreamFailure } from '../../providers/contract';
 import type { Identifier } from '../../router/identifier';
 import type { Pattern } from '../../router/pattern';
 import { parsePattern } from '../../router/pattern';
-import type { RouterMsg } from '../../router/router-actor';
 import type { ProviderRecord } from '../provider/provider-record';
 import type { Binding, SessionRecord } from '../session/session-record';
 import { wantedOf } from '../session/session-record';
@@ -17,10 +17,10 @@ export interface ConfigureEnv {
   readonly maxPatterns: number;
   readonly callTimeoutMs: number;
   readonly logger: Logger;
-  readonly toRouter: (msg: RouterMsg) => void;
+  /** Binds the new patterns, then unbinds the old (Sessions.rebind). */
+  readonly rebind: (session: SessionRecord, next: Map<string, Binding>, last: boolean) => void;
   /** Resolves once the router has handled everything sent before (skipped while it restarts). */
   readonly routerBarrier: () => Promise<void>;
-  readonly reindex: (session: SessionRecord) => void;
 }
 
 /** Parses a pattern and checks its namespace; errors name the pattern. */
@@ -76,11 +76,11 @@ export async function planBindings(env: ConfigureEnv, patterns: readonly Pattern
 }
 
 /**
- * SPEC §7: validate everything, take the newly wanted streams (undoing every subscribe this call
+ * Atomic configure (ARCHITECTURE.md, control path): validate everything, take the newly wanted streams (undoing every subscribe this call
  * made if one fails), bind the new patterns before unbinding the old (no gap for patterns kept),
  * then release what is no longer wanted.
  */
-export async function configureSession(env: ConfigureEnv, session: SessionRecord, texts: readonly unknown[]): Promise<string[]> {
+export async function configureSession(env: ConfigureEnv, session: SessionRecord, texts: readonly unknown[], last = false): Promise<string[]> {
   if (texts.length > env.maxPatterns) {
     throw new TesseraError('LIMIT_EXCEEDED', `at most ${env.maxPatterns} patterns per session, got ${texts.length}`, { details: { limit: 'maxPatternsPerSession' } });
   }
@@ -108,11 +108,7 @@ export async function configureSession(env: ConfigureEnv, session: SessionRecord
     });
   }
 
-  const old = session.bindings;
-  session.bindings = next;
-  env.reindex(session);
-  for (const [canonical, binding] of next) if (!old.has(canonical)) env.toRouter({ type: 'bind', pattern: binding.pattern, target: session.outbox });
-  for (const [canonical, binding] of old) if (!next.has(canonical)) env.toRouter({ type: 'unbind', pattern: binding.pattern, target: session.outbox });
+  env.rebind(session, next, last);
   await env.routerBarrier();
 
   const releasing = [...removed].flatMap(([name, streams]) => {
@@ -122,6 +118,15 @@ export async function configureSession(env: ConfigureEnv, session: SessionRecord
   });
   await settle(env, releasing);
   return [...next.keys()].sort();
+}
+
+/** What a pattern would start and what of it already flows (`published` for a publish namespace). */
+export async function explainPattern(env: ConfigureEnv, text: string, published: (pattern: Pattern) => string[]): Promise<ExplainResult> {
+  const pattern = resolvePattern(env, text);
+  const [binding] = (await planBindings(env, [pattern], new Map())).values();
+  const record = env.providers.get(pattern.namespace);
+  const flowing = record ? record.streams.live().filter((id) => pattern.matches(id)).map((id) => id.canonical) : published(pattern);
+  return { pattern: pattern.canonical, exact: pattern.exact, streams: binding.streams.map((id) => id.canonical).sort(), flowing: flowing.sort() };
 }
 
 type Acquired = Map<string, { provider: ProviderRecord; failures: StreamFailure[] }>;

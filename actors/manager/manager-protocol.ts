@@ -10,7 +10,7 @@ export type ManagerMsg =
   | { readonly type: 'new-session'; readonly options: SessionOptions; readonly reply: Reply<string> }
   | { readonly type: 'attach'; readonly sessionId: string; readonly options: AttachOptions; readonly reply: Reply<Client> }
   | { readonly type: 'detach'; readonly sessionId: string; readonly reply: Reply<void> }
-  | { readonly type: 'configure'; readonly sessionId: string; readonly patterns: readonly string[]; readonly reply: Reply<string[]> }
+  | { readonly type: 'configure'; readonly sessionId: string; readonly patterns: readonly string[]; readonly last: boolean; readonly reply: Reply<string[]> }
   | { readonly type: 'close-session'; readonly sessionId: string; readonly reply: Reply<void> }
   | { readonly type: 'publish'; readonly sessionId: string; readonly attachment: number; readonly id: string; readonly payload: Payload; readonly reply: Reply<void> }
   | { readonly type: 'request'; readonly sessionId: string; readonly attachment: number; readonly id: string; readonly body: JsonValue; readonly reply: Reply<JsonValue> }

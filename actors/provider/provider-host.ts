@@ -1,3 +1,4 @@
+import { assertNever } from '../../common/assert-never';
 import { TesseraError, toError } from '../../common/errors';
 import type { JsonValue } from '../../common/json';
 import type { Provider, StreamFailure } from '../../providers/contract';
@@ -119,6 +120,8 @@ async function handle(state: HostState, msg: HostMsg, timeoutMs: number): Promis
       break;
     case 'fail':
       throw msg.error;
+    default:
+      return assertNever(msg);
   }
   return state;
 }

@@ -39,7 +39,7 @@ export interface ProviderEnv {
 type Host = ActorHandle<HostMsg> & { fail(error: Error): void };
 
 /**
- * One provider under supervision (SPEC §8): its current host actor, its streams, and its
+ * One provider under supervision (ARCHITECTURE.md, "Supervision tree"): its current host actor, its streams, and its
  * restarts with backoff and intensity. Only the manager calls into it.
  */
 export class ProviderRecord {

@@ -1,3 +1,4 @@
+import { assertNever } from '../../common/assert-never';
 import { Backoff } from '../../common/backoff';
 import type { ConnectionHost, ConnectionSettings, Frame, StreamPayload } from './connection-types';
 import { Link, type ControlOp, type PingSocket } from './link';
@@ -175,6 +176,8 @@ export abstract class ManagedConnection {
       }
       case 'data':
         return this.data(link, frame.stream, frame.payload, text);
+      default:
+        return assertNever(frame);
     }
   }
 

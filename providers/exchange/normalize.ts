@@ -19,9 +19,10 @@ export interface Normalizer {
   /**
    * Maps one venue message (already parsed), calling `out` for each normalized message it yields
    * (none, one, or several: a venue may batch trades). Returns false when the message does not
-   * have the shape the venue documents; nothing is emitted for it then.
+   * have the shape the venue documents; nothing is emitted for it then. `stream` is the venue
+   * stream it came on, for a kind read from several.
    */
-  push(message: JsonValue, out: NormalizedOut): boolean;
+  push(message: JsonValue, out: NormalizedOut, stream?: string): boolean;
   /** The stream broke (a reconnect): state is rebuilt from the venue's next snapshot. */
   reset(): void;
 }

@@ -1,5 +1,5 @@
 import type { JsonValue } from '../../common/json';
-import type { JsonObject } from './normalize';
+import { isObject, parseObject, type JsonObject } from '../exchange/json';
 
 /**
  * Incoming text → what it is, per the venue's WebSocket docs ("Subscribe", "Unsubscribe",
@@ -22,13 +22,9 @@ const PONG: OkxFrame = { kind: 'pong' };
 
 export function decodeFrame(text: string): OkxFrame {
   if (text === 'pong') return PONG;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return malformed('not JSON');
-  }
-  if (!isObject(value)) return malformed('not a JSON object');
+  const parsed = parseObject(text);
+  if (!parsed.ok) return malformed(parsed.reason);
+  const value = parsed.value;
   const arg = value.arg;
   if (typeof value.event === 'string') {
     const id = typeof value.id === 'string' ? value.id : undefined;
@@ -66,10 +62,6 @@ function argumentOf(arg: JsonObject): string | undefined {
 
 function text_(value: unknown): string {
   return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function malformed(reason: string): OkxFrame {

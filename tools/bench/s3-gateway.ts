@@ -1,3 +1,4 @@
+import { assertNever } from '../../common/assert-never';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -137,6 +138,8 @@ export async function measure(server: Server, clients: number, timing: { warmupM
             return;
           case 'closed':
             return;
+          default:
+            return assertNever(msg);
         }
       });
       send({ type: 'start', url: server.url, clients, patterns: [server.pattern ?? `${NAMESPACE}::*`], outBuffer: OUT_BUFFER, step: BURST / 2, deflate });
