@@ -30,7 +30,7 @@ export interface HttpContext {
 
 /** Providers and workers that are not running, as `/readyz` names them. */
 export function notRunning(stats: ServiceStats): { kind: 'provider' | 'worker'; name: string; state: string }[] {
-  const workers = (stats as { readonly workers?: readonly { name: string; state: string }[] }).workers ?? [];
+  const { workers } = stats;
   return [
     ...stats.providers.filter((p) => p.state !== 'running').map((p) => ({ kind: 'provider' as const, name: p.name, state: p.state })),
     ...workers.filter((w) => w.state !== 'running').map((w) => ({ kind: 'worker' as const, name: w.name, state: w.state })),

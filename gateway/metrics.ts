@@ -65,6 +65,7 @@ export class GatewayMetrics {
   private readonly gauges: Record<'sessions' | 'attached' | 'buffered' | 'bufferedMax' | 'fillMax' | 'bindings' | 'connections' | 'streams', Gauge>;
   private readonly counters: Record<'routed' | 'routerDropped' | 'routerRestarts' | 'delivered' | 'dropped' | 'framesIn' | 'framesOut' | 'bytesOut' | 'pauses' | 'rateLimited', Counter>;
   private readonly refused: Counter;
+  private readonly workerInputs: { readonly received: Counter; readonly dropped: Counter };
   private rendering: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -98,6 +99,10 @@ export class GatewayMetrics {
       pauses: counter('gateway_backpressure_pauses', 'Times a full socket send buffer paused its session'),
       rateLimited: counter('gateway_rate_limited_frames', 'Frames refused by the per-connection rate limits'),
     };
+    this.workerInputs = {
+      received: new Counter({ name: 'tessera_worker_inputs_received_total', help: 'Input messages delivered to the worker', labelNames: ['worker'], registers }),
+      dropped: new Counter({ name: 'tessera_worker_inputs_dropped_total', help: 'Input messages the worker lost (each announced by a gap notice)', labelNames: ['worker'], registers }),
+    };
     this.refused = new Counter({ name: 'tessera_gateway_upgrades_refused_total', help: 'WebSocket upgrades refused, by reason', labelNames: ['reason'], registers });
   }
 
@@ -118,8 +123,13 @@ export class GatewayMetrics {
 
   private update(stats: ServiceStats): void {
     this.providers.set(stats.providers);
-    const workers = (stats as { readonly workers?: readonly HostedStats[] }).workers;
-    if (workers !== undefined) this.workers.set(workers);
+    this.workers.set(stats.workers);
+    this.workerInputs.received.reset();
+    this.workerInputs.dropped.reset();
+    for (const w of stats.workers) {
+      this.workerInputs.received.inc({ worker: w.name }, w.received);
+      this.workerInputs.dropped.inc({ worker: w.name }, w.dropped);
+    }
     const g = this.gauges;
     g.streams.set(stats.streams.length);
     g.sessions.set(stats.sessions.length);

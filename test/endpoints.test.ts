@@ -1,5 +1,6 @@
 import { connect, type TesseraClient } from '../client';
 import { ProviderScript } from '../testkit';
+import { BarsWorker } from '../workers';
 import { startHarness, type Harness } from './support/gateway-harness';
 
 const TICKS = 'synthetic::btcusdt.ticks';
@@ -65,6 +66,10 @@ describe('/metrics', () => {
     // Process and event-loop metrics come along.
     expect(value(before, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect(before.some((s) => s.name.startsWith('nodejs_eventloop_lag'))).toBe(true);
+    await h.service.addWorker('bars', () => new BarsWorker());
+    const withWorker = await scrape();
+    expect(value(withWorker, 'tessera_worker_state', { worker: 'bars', state: 'running' })).toBe(1);
+    expect(value(withWorker, 'tessera_worker_inputs_dropped_total', { worker: 'bars' })).toBe(0);
 
     const client = await connect(h.url);
     clients.push(client);

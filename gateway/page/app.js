@@ -48,7 +48,7 @@ function hostRows(body, hosts, previous, seconds) {
 
 function render(client, stats, previous, seconds) {
   hostRows($('providers'), stats.providers, previous?.providers, seconds);
-  // Workers appear when the service has them.
+  // Servers without workers send no list: the box stays hidden.
   const workers = stats.workers;
   $('workers-box').hidden = !Array.isArray(workers);
   if (Array.isArray(workers)) hostRows($('workers'), workers, previous?.workers, seconds);
