@@ -10,6 +10,7 @@ import type { ActorHandle, Reply } from './actors/nact';
 import { ActorSystem, spawnActor } from './actors/nact';
 import { DEFAULT_PROVIDER_RESTART, DEFAULT_SESSION_RESTART, DEFAULT_ROUTER_RESTART } from './common/restart-policy';
 import type { Provider, ProviderFactory } from './providers/contract';
+import type { Worker, WorkerFactory } from './workers/contract';
 
 export const DEFAULT_LIMITS: Limits = {
   maxSessions: 100_000,
@@ -96,6 +97,19 @@ export class DataService {
 
   removeProvider(name: string): Promise<void> {
     return this.call((reply) => ({ type: 'remove-provider', name, reply }));
+  }
+
+  /**
+   * Starts a worker in a new actor under `name`, its namespace: streams derived from other
+   * streams (README, "Writing a worker"). Errors as for `addProvider`.
+   */
+  addWorker(name: string, worker: Worker | WorkerFactory): Promise<void> {
+    return this.call((reply) => ({ type: 'add-worker', name, source: worker, reply }));
+  }
+
+  /** Stops the worker's streams, releases its inputs and stops it; `PROVIDER_NOT_FOUND` if there is no such worker. */
+  removeWorker(name: string): Promise<void> {
+    return this.call((reply) => ({ type: 'remove-worker', name, reply }));
   }
 
   newSession(options: SessionOptions = {}): Promise<string> {

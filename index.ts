@@ -23,8 +23,10 @@ export type {
   ServiceStats,
   SessionOptions,
   SessionStats,
+  WorkerStats,
 } from './common/service-types';
 export type { Provider, ProviderContext, ProviderFactory, StreamFailure, SubscribeResult } from './providers/contract';
+export { BarsWorker, BooksWorker, type Bar, type BarsOptions, type BooksOptions, type InputMessage, type Worker, type WorkerContext, type WorkerFactory } from './workers';
 export { SyntheticProvider, type SyntheticOptions } from './providers/synthetic';
 export { ReplayProvider, RecordingWriter, type ReplayOptions } from './providers/replay';
 export { BinanceProvider, type BinanceOptions, type BinanceStats } from './providers/binance';

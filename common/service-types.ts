@@ -110,6 +110,16 @@ export interface ProviderStats {
   readonly restarts: number;
 }
 
+/** A worker's figures: a provider's, plus its inputs. */
+export interface WorkerStats extends ProviderStats {
+  /** Input patterns bound for the worker's streams. */
+  readonly inputs: number;
+  /** Input messages delivered to the worker. */
+  readonly received: number;
+  /** Input messages lost (the worker fell behind, or was restarting); its streams got a gap notice. */
+  readonly dropped: number;
+}
+
 export interface SessionStats {
   readonly id: string;
   readonly patterns: readonly string[];
@@ -134,9 +144,10 @@ export interface RouterStats {
 
 export interface ServiceStats {
   readonly providers: readonly ProviderStats[];
+  readonly workers: readonly WorkerStats[];
   readonly sessions: readonly SessionStats[];
   readonly router: RouterStats;
 }
 
 /** Targets for `crash` under `faultInjection`. */
-export type CrashTarget = 'router' | { readonly session: string } | { readonly provider: string };
+export type CrashTarget = 'router' | { readonly session: string } | { readonly provider: string } | { readonly worker: string };

@@ -108,6 +108,8 @@ describe('BybitProvider against a fake Bybit', () => {
     await waitFor(() => ctx.events.filter((e) => e.kind === 'stream-up').length === 1, 'the stream back up');
     expect(fake.subscribed()).toEqual(['publicTrade.BTCUSDT']);
     expect(ctx.events.map((e) => e.kind)).toEqual(['stream-down', 'stream-down', 'stream-up']);
+    // A gap for each stream that was flowing when the connection went silent.
+    expect(ctx.gaps.map((g) => g.id).sort()).toEqual([a.canonical, c.canonical].sort());
   });
 
   it('reconnects a dropped connection with the wanted set, and state restarts from the next snapshot', async () => {
@@ -120,6 +122,9 @@ describe('BybitProvider against a fake Bybit', () => {
     await waitFor(() => ctx.events.filter((e) => e.kind === 'stream-up').length === 2, 'both streams back up');
     expect(fake.subscribed()).toEqual(['tickers.BTCUSDT']);
     expect(provider.stats().reconnects).toBe(1);
+    // Each stream that was flowing gets a gap, after its last message before the break.
+    expect(ctx.gaps.map((g) => g.id).sort()).toEqual([derivative.canonical, tickers.canonical].sort());
+    expect(ctx.gaps.every((g) => g.afterEmits === 2 && g.reason.length > 0)).toBe(true);
     // A delta before the new snapshot has no mark price to build on.
     fake.publish('tickers.BTCUSDT', 'delta', { symbol: 'BTCUSDT', fundingRate: '0.0002' });
     fake.publish('tickers.BTCUSDT', 'snapshot', { symbol: 'BTCUSDT', markPrice: '101' });

@@ -6,19 +6,29 @@ import type { StreamFailure } from '../../providers/contract';
 import type { Identifier } from '../../router/identifier';
 import type { Pattern } from '../../router/pattern';
 import { parsePattern } from '../../router/pattern';
+import type { RouteTarget } from '../../router/router-actor';
 import type { ProviderRecord } from '../provider/provider-record';
 import type { Binding, SessionRecord } from '../session/session-record';
 import { wantedOf } from '../session/session-record';
 
+/** What a configure changes: a session's patterns, or the inputs a worker binds. */
+export interface Subscriber {
+  readonly id: string;
+  bindings: Map<string, Binding>;
+  readonly closed: boolean;
+  readonly outbox: RouteTarget;
+  wanted(): Map<string, Map<string, Identifier>>;
+}
+
 /** What configure needs from the manager. */
-export interface ConfigureEnv {
+export interface ConfigureEnv<S extends Subscriber = SessionRecord> {
   readonly providers: ReadonlyMap<string, ProviderRecord>;
   readonly publishNamespaces: ReadonlySet<string>;
   readonly maxPatterns: number;
   readonly callTimeoutMs: number;
   readonly logger: Logger;
   /** Binds the new patterns, then unbinds the old (Sessions.rebind). */
-  readonly rebind: (session: SessionRecord, next: Map<string, Binding>, last: boolean) => void;
+  rebind(subscriber: S, next: Map<string, Binding>, last: boolean): void;
   /** Resolves once the router has handled everything sent before (skipped while it restarts). */
   readonly routerBarrier: () => Promise<void>;
 }
@@ -41,7 +51,7 @@ export function resolvePattern(env: Pick<ConfigureEnv, 'providers' | 'publishNam
 }
 
 /** Asks each provider which streams the new patterns need (validate / expand). */
-export async function planBindings(env: ConfigureEnv, patterns: readonly Pattern[], previous: ReadonlyMap<string, Binding>): Promise<Map<string, Binding>> {
+export async function planBindings(env: ConfigureEnv<Subscriber>, patterns: readonly Pattern[], previous: ReadonlyMap<string, Binding>): Promise<Map<string, Binding>> {
   const bindings = new Map<string, Binding>();
   const toPlan = new Map<string, Pattern[]>();
   for (const pattern of patterns) {
@@ -80,7 +90,7 @@ export async function planBindings(env: ConfigureEnv, patterns: readonly Pattern
  * made if one fails), bind the new patterns before unbinding the old (no gap for patterns kept),
  * then release what is no longer wanted.
  */
-export async function configureSession(env: ConfigureEnv, session: SessionRecord, texts: readonly unknown[], last = false): Promise<string[]> {
+export async function configureSession<S extends Subscriber>(env: ConfigureEnv<S>, session: S, texts: readonly unknown[], last = false): Promise<string[]> {
   if (texts.length > env.maxPatterns) {
     throw new TesseraError('LIMIT_EXCEEDED', `at most ${env.maxPatterns} patterns per session, got ${texts.length}`, { details: { limit: 'maxPatternsPerSession' } });
   }
@@ -131,7 +141,7 @@ export async function explainPattern(env: ConfigureEnv, text: string, published:
 
 type Acquired = Map<string, { provider: ProviderRecord; failures: StreamFailure[] }>;
 
-async function acquireAll(env: ConfigureEnv, added: Map<string, Map<string, Identifier>>): Promise<Acquired> {
+async function acquireAll(env: ConfigureEnv<Subscriber>, added: Map<string, Map<string, Identifier>>): Promise<Acquired> {
   const acquired: Acquired = new Map();
   await Promise.all(
     [...added].map(async ([name, streams]) => {
@@ -166,7 +176,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => T): Pr
 }
 
 /** Lets the providers catch up with releases, so the caller returns to a settled state. */
-function settle(env: ConfigureEnv, providers: readonly ProviderRecord[]): Promise<void> {
+function settle(env: ConfigureEnv<Subscriber>, providers: readonly ProviderRecord[]): Promise<void> {
   return settleWithin(Promise.all(providers.map((p) => p.streams.settled())), env.callTimeoutMs);
 }
 

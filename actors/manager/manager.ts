@@ -18,6 +18,8 @@ import { Publishing } from './publishing';
 import { RouterLifecycle } from './router-lifecycle';
 import { StreamDirectory } from '../../router/streams';
 import { newEpoch } from '../../common/epoch';
+import { WorkerRecord, type WorkerEnv } from '../worker/worker-record';
+import { workerStats } from '../worker/worker-stats';
 
 export interface ManagerConfig {
   readonly clock: Clock;
@@ -49,6 +51,7 @@ export class Manager {
   private incarnations = 0;
   private stopping = false;
   private readonly configureEnv: ConfigureEnv;
+  private readonly workerEnv: WorkerEnv;
 
   constructor(
     private readonly self: ActorHandle<ManagerMsg>,
@@ -105,6 +108,14 @@ export class Manager {
       rebind: (session, next, last) => this.sessions.rebind(session, next, last),
       routerBarrier: () => this.router.barrier(),
     };
+    this.workerEnv = {
+      configure: { ...this.configureEnv, maxPatterns: Number.MAX_SAFE_INTEGER, rebind: (inputs, next) => inputs.rebind(next, (msg) => this.router.send(msg)) },
+      dependencies: (ns) => {
+        const record = this.providers.get(ns);
+        return record instanceof WorkerRecord ? record.inputs.namespaces() : undefined;
+      },
+      maxPendingInputs: 65_536,
+    };
     this.publishing = new Publishing(this.router.port, config.clock, this.streams, config.publishNamespaces, (namespace) => this.providers.has(namespace));
   }
 
@@ -118,7 +129,13 @@ export class Manager {
       case 'add-provider':
         return this.answer(msg.reply, () => this.providers.add(msg.name, msg.source, () => this.stopping));
       case 'remove-provider':
-        return this.answer(msg.reply, () => this.removeProvider(msg.name));
+        return this.answer(msg.reply, () => this.removeProvider(msg.name, false));
+      case 'add-worker': {
+        const source = msg.source;
+        return this.answer(msg.reply, () => this.providers.add(msg.name, source, () => this.stopping, (name, env) => new WorkerRecord(name, source, env, this.workerEnv)));
+      }
+      case 'remove-worker':
+        return this.answer(msg.reply, () => this.removeProvider(msg.name, true));
       case 'new-session':
         return this.answer(msg.reply, async () => this.sessions.create(msg.options));
       case 'attach':
@@ -178,9 +195,12 @@ export class Manager {
     task?.catch((error) => this.logger.error('background task failed', { error: toError(error).message }));
   }
 
-  private async removeProvider(name: string): Promise<void> {
+  private async removeProvider(name: string, worker: boolean): Promise<void> {
+    const found = this.providers.get(typeof name === 'string' ? name.toLowerCase() : '');
+    if (found !== undefined && found instanceof WorkerRecord !== worker) throw new TesseraError('PROVIDER_NOT_FOUND', `no ${worker ? 'worker' : 'provider'} "${name}"`);
     const record = this.providers.remove(name);
     this.sessions.dropNamespace(record.name);
+    for (const other of this.workers()) this.background(other.inputsGone(record.name));
     await record.stop();
   }
 
@@ -205,7 +225,8 @@ export class Manager {
   private async stats(): Promise<ServiceStats> {
     const router = await this.router.stats();
     return {
-      providers: this.providers.stats(),
+      providers: this.providers.stats((p) => !(p instanceof WorkerRecord)),
+      workers: this.workers().map(workerStats),
       sessions: [...this.sessions.byId.values()].map((s) => ({
         id: s.id,
         patterns: [...s.bindings.keys()].sort(),
@@ -224,7 +245,7 @@ export class Manager {
     if (!this.config.faultInjection) throw new TesseraError('NOT_SUPPORTED', 'crash() needs the service started with { faultInjection: true }');
     if (target === 'router') return this.router.crash();
     if ('session' in target) return this.sessions.crash(this.sessions.get(target.session));
-    this.providers.crash(target.provider);
+    this.providers.crash('provider' in target ? target.provider : target.worker);
   }
 
   private providerEvent(msg: ManagerMsg & { type: 'provider-event' }): void {
@@ -245,9 +266,16 @@ export class Manager {
     }
   }
 
-  /** Every session's bindings, for a new router incarnation's table. */
+  /** Every session's bindings and every worker's inputs, for a new router incarnation's table. */
   private *bindings(): Iterable<[Pattern, RouteTarget]> {
     for (const session of this.sessions.byId.values()) for (const binding of session.bindings.values()) yield [binding.pattern, session.outbox];
+    for (const worker of this.workers()) for (const binding of worker.inputs.subscriber.bindings.values()) yield [binding.pattern, worker.port];
+  }
+
+  private workers(): WorkerRecord[] {
+    // The first router incarnation asks for bindings while the manager is still being built.
+    const records: ReadonlyMap<string, unknown> | undefined = this.providers?.records;
+    return records === undefined ? [] : [...records.values()].filter((p) => p instanceof WorkerRecord);
   }
 
   /** Graceful: clients completed, providers stopped, router stopped. */

@@ -10,7 +10,7 @@ import type { RouterPort } from '../../router/port';
 import type { StreamDirectory } from '../../router/streams';
 import type { ActorParent } from '../nact';
 import { spawnGroup } from '../nact';
-import { ProviderRecord } from '../provider/provider-record';
+import { ProviderRecord, type ProviderEnv } from '../provider/provider-record';
 import type { ManagerMsg } from './manager-protocol';
 
 export interface ProviderSetEnv {
@@ -47,8 +47,11 @@ export class ProviderSet {
     return this.records.has(name);
   }
 
-  /** Starts a provider; on failure nothing of it is left. `stopping` tells a shutdown from a failure. */
-  async add(name: string, source: Provider | ProviderFactory, stopping: () => boolean): Promise<void> {
+  /**
+   * Starts a provider; on failure nothing of it is left. `stopping` tells a shutdown from a
+   * failure; `make` builds a record of another kind (a worker's).
+   */
+  async add(name: string, source: Provider | ProviderFactory, stopping: () => boolean, make?: (name: string, env: ProviderEnv) => ProviderRecord): Promise<void> {
     if (typeof name !== 'string' || !NAMESPACE.test(name.toLowerCase())) {
       throw new TesseraError('BAD_REQUEST', `provider name must be 1-64 chars of a-z 0-9 _ -, got ${JSON.stringify(name)}`);
     }
@@ -56,7 +59,7 @@ export class ProviderSet {
     if (this.records.has(name)) throw new TesseraError('PROVIDER_EXISTS', `provider "${name}" exists`);
     if (this.env.publishNamespaces.has(name)) throw new TesseraError('PROVIDER_EXISTS', `"${name}" is a publish namespace`);
     const { parent: _parent, publishNamespaces: _namespaces, ...env } = this.env;
-    const record = new ProviderRecord(name, source, { ...env, parent: this.group });
+    const record = make ? make(name, { ...env, parent: this.group }) : new ProviderRecord(name, source, { ...env, parent: this.group });
     this.records.set(name, record);
     try {
       await record.start();
@@ -95,8 +98,8 @@ export class ProviderSet {
     record.crash();
   }
 
-  stats(): ProviderStats[] {
-    return [...this.records.values()].map((p) => ({ name: p.name, state: p.state, streams: p.streams.live().length, msgs: p.counters.msgs, restarts: p.restarts }));
+  stats(include: (record: ProviderRecord) => boolean = () => true): ProviderStats[] {
+    return [...this.records.values()].filter(include).map((p) => ({ name: p.name, state: p.state, streams: p.streams.live().length, msgs: p.counters.msgs, restarts: p.restarts }));
   }
 
   /** Stops every provider (their stop failures are theirs) and empties the set. */
