@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { OVERFLOW_POLICIES, type Limits, type OverflowPolicy } from '../common/service-types';
+import { DEFAULT_ENDPOINTS, type EndpointSettings } from '../gateway/http';
 import { DEFAULT_GATEWAY_LIMITS, type GatewayLimits } from '../gateway/types';
 import type { ProviderFactory } from '../providers/contract';
 import { checks } from '../common/option-checks';
@@ -11,6 +12,8 @@ import { Fields } from '../common/fields';
 /** The configuration file (README, "Configuration"), checked and with defaults filled in. */
 export interface TesseraConfig {
   readonly gateway: GatewayLimits & { readonly host: string; readonly port: number; readonly token?: string; readonly perMessageDeflate: boolean };
+  /** Which HTTP endpoints the gateway answers (all on by default). */
+  readonly endpoints: EndpointSettings;
   readonly providers: readonly ProviderConfig[];
   readonly publishNamespaces: readonly string[];
   readonly sessions: { readonly idleAfterMs: number; readonly outBuffer: number; readonly overflow: OverflowPolicy };
@@ -113,6 +116,14 @@ function readProviders(raw: unknown, issues: string[], baseDir: string): Provide
   return out;
 }
 
+function readEndpoints(raw: unknown, issues: string[]): EndpointSettings {
+  const f = new Fields(raw, 'endpoints', issues);
+  const d = DEFAULT_ENDPOINTS;
+  const endpoints = { metrics: f.get('metrics', checks.boolean, d.metrics), health: f.get('health', checks.boolean, d.health), page: f.get('page', checks.boolean, d.page) };
+  f.done();
+  return endpoints;
+}
+
 function readSessions(raw: unknown, issues: string[]): TesseraConfig['sessions'] {
   const f = new Fields(raw, 'sessions', issues);
   const d = DEFAULT_CONFIG.sessions;
@@ -151,11 +162,12 @@ export function validateConfig(raw: unknown, source: string, baseDir: string, ov
     if (providers.some((p) => p.name === ns)) issues.push(`publishNamespaces: "${ns}" is also a provider's name`);
   }
   const sessions = readSessions(top.raw('sessions'), issues);
+  const endpoints = readEndpoints(top.raw('endpoints'), issues);
   const limits = readLimits(top.raw('limits'), issues);
   const nats = readNatsConfig(top.raw('nats'), issues, { providers: providers.map((p) => p.name), publishNamespaces, servers: overrides.nats });
   top.done();
   if (issues.length > 0) throw new ConfigError(source, issues);
-  return { gateway, providers, publishNamespaces, sessions, limits, ...(nats === undefined ? {} : { nats }) };
+  return { gateway, endpoints, providers, publishNamespaces, sessions, limits, ...(nats === undefined ? {} : { nats }) };
 }
 
 /** Reads `file` (or the embedded default when absent), then applies the command-line overrides. */

@@ -37,6 +37,7 @@ describe('the embedded default configuration', () => {
     expect(config.providers.map((p) => [p.type, p.name])).toEqual([['synthetic', 'synthetic']]);
     expect(config.providers[0].factory()).toBeInstanceOf(SyntheticProvider);
     expect(config.sessions).toEqual(DEFAULT_CONFIG.sessions);
+    expect(config.endpoints).toEqual({ metrics: true, health: true, page: true });
   });
 
   test('command-line options override it', () => {
@@ -56,6 +57,7 @@ describe('a good configuration file', () => {
       publishNamespaces: ['chat'],
       sessions: { idleAfterMs: 0, outBuffer: 16, overflow: 'conflate' },
       limits: { maxSessions: 3, maxPatternsPerSession: 4, providerCallTimeoutMs: 500 },
+      endpoints: { metrics: false, page: false },
     });
     const config = loadConfig(path);
     expect(config.gateway).toMatchObject({ host: '127.0.0.2', port: 9000, token: 's3cret', maxFrameBytes: 4096, maxConnections: 5 });
@@ -64,6 +66,7 @@ describe('a good configuration file', () => {
     expect(config.publishNamespaces).toEqual(['chat']);
     expect(config.sessions).toEqual({ idleAfterMs: 0, outBuffer: 16, overflow: 'conflate' });
     expect(config.limits).toEqual({ maxSessions: 3, maxPatternsPerSession: 4, providerCallTimeoutMs: 500 });
+    expect(config.endpoints).toEqual({ metrics: false, health: true, page: false });
   });
 
   test('the command line overrides the file', () => {
@@ -118,6 +121,8 @@ describe('a bad configuration is refused, naming the field', () => {
     ['a fractional idle time', { sessions: { idleAfterMs: 1.5 } }, 'sessions.idleAfterMs: must be an integer'],
     ['a negative session limit', { limits: { maxSessions: -1 } }, 'limits.maxSessions: must be an integer 1 or more'],
     ['an unknown limit', { limits: { maxSockets: 1 } }, 'limits.maxSockets: unknown field'],
+    ['an endpoint switch that is not a boolean', { endpoints: { metrics: 'yes' } }, 'endpoints.metrics: must be'],
+    ['an unknown endpoint', { endpoints: { admin: true } }, 'endpoints.admin: unknown field'],
   ])('%s', (_what, raw, expected) => {
     const issues = issuesOf(raw);
     expect(issues.some((issue) => issue.startsWith(expected))).toBe(true);
