@@ -10,6 +10,7 @@ import { bars } from './s6-bars';
 import { wsFleet } from './s7-ws-fleet';
 import { natsLink } from './s8-nats-link';
 import { compareNats } from './s9-compare-nats';
+import { book } from './s10-book';
 import { hasGc } from './stats';
 
 /**
@@ -18,7 +19,7 @@ import { hasGc } from './stats';
  * the table goes to stdout, or with `--json` one JSON object per scenario goes to stdout and the
  * table to stderr. `--in-process` runs the scenarios here (for `node --cpu-prof`).
  */
-const SCENARIOS: Record<number, Scenario> = { 1: throughput, 2: latency, 3: gateway, 4: scale, 5: controlPlane, 6: bars, 7: wsFleet, 8: natsLink, 9: compareNats };
+const SCENARIOS: Record<number, Scenario> = { 1: throughput, 2: latency, 3: gateway, 4: scale, 5: controlPlane, 6: bars, 7: wsFleet, 8: natsLink, 9: compareNats, 10: book };
 /** Run only when asked for (`--compare nats` or `--only 9`). */
 const ON_REQUEST: readonly number[] = [9];
 
