@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { OVERFLOW_POLICIES, type Limits, type OverflowPolicy } from '../common/service-types';
+import { DEFAULT_ENDPOINTS, type EndpointSettings } from '../gateway/http';
 import { DEFAULT_GATEWAY_LIMITS, type GatewayLimits } from '../gateway/types';
 import type { ProviderFactory } from '../providers/contract';
 import { checks } from '../common/option-checks';
@@ -15,6 +16,8 @@ import { Fields } from '../common/fields';
 /** The configuration file (README, "Configuration"), checked and with defaults filled in. */
 export interface TesseraConfig {
   readonly gateway: GatewayLimits & { readonly host: string; readonly port: number; readonly token?: string; readonly perMessageDeflate: boolean };
+  /** Which HTTP endpoints the gateway answers (all on by default). */
+  readonly endpoints: EndpointSettings;
   readonly providers: readonly ProviderConfig[];
   readonly workers: readonly WorkerConfig[];
   readonly publishNamespaces: readonly string[];
@@ -141,6 +144,14 @@ function readEntries<F>(
   return out;
 }
 
+function readEndpoints(raw: unknown, issues: string[]): EndpointSettings {
+  const f = new Fields(raw, 'endpoints', issues);
+  const d = DEFAULT_ENDPOINTS;
+  const endpoints = { metrics: f.get('metrics', checks.boolean, d.metrics), health: f.get('health', checks.boolean, d.health), page: f.get('page', checks.boolean, d.page) };
+  f.done();
+  return endpoints;
+}
+
 function readSessions(raw: unknown, issues: string[]): TesseraConfig['sessions'] {
   const f = new Fields(raw, 'sessions', issues);
   const d = DEFAULT_CONFIG.sessions;
@@ -183,11 +194,12 @@ export function validateConfig(raw: unknown, source: string, baseDir: string, ov
     if (names.has(ns)) issues.push(`publishNamespaces: "${ns}" is also a ${names.get(ns)}'s name`);
   }
   const sessions = readSessions(top.raw('sessions'), issues);
+  const endpoints = readEndpoints(top.raw('endpoints'), issues);
   const limits = readLimits(top.raw('limits'), issues);
   const nats = readNatsConfig(top.raw('nats'), issues, { providers: [...providers, ...workers].map((p) => p.name), publishNamespaces, servers: overrides.nats });
   top.done();
   if (issues.length > 0) throw new ConfigError(source, issues);
-  return { gateway, providers, workers, publishNamespaces, sessions, limits, ...(nats === undefined ? {} : { nats }) };
+  return { gateway, endpoints, providers, workers, publishNamespaces, sessions, limits, ...(nats === undefined ? {} : { nats }) };
 }
 
 /** Reads `file` (or the embedded default when absent), then applies the command-line overrides. */

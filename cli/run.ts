@@ -45,7 +45,7 @@ export async function run(options: RunOptions): Promise<number> {
   let cluster: ClusterNode | undefined;
   try {
     if (config.nats !== undefined) cluster = await ClusterNode.start({ service, config: config.nats, logger });
-    gateway = await Gateway.start({ service, ...config.gateway, logger });
+    gateway = await Gateway.start({ service, ...config.gateway, endpoints: config.endpoints, logger });
   } catch (error) {
     await cluster?.stop();
     await service.stop();

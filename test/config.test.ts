@@ -39,6 +39,7 @@ describe('the embedded default configuration', () => {
     expect(config.providers.map((p) => [p.type, p.name])).toEqual([['synthetic', 'synthetic']]);
     expect(config.providers[0].factory()).toBeInstanceOf(SyntheticProvider);
     expect(config.sessions).toEqual(DEFAULT_CONFIG.sessions);
+    expect(config.endpoints).toEqual({ metrics: true, health: true, page: true });
     expect(config.workers.map((w) => [w.type, w.name])).toEqual([['bars', 'bars']]);
     expect(config.workers[0].factory()).toBeInstanceOf(BarsWorker);
   });
@@ -68,6 +69,7 @@ describe('a good configuration file', () => {
       publishNamespaces: ['chat'],
       sessions: { idleAfterMs: 0, outBuffer: 16, overflow: 'conflate' },
       limits: { maxSessions: 3, maxPatternsPerSession: 4, providerCallTimeoutMs: 500 },
+      endpoints: { metrics: false, page: false },
     });
     const config = loadConfig(path);
     expect(config.gateway).toMatchObject({ host: '127.0.0.2', port: 9000, token: 's3cret', maxFrameBytes: 4096, maxConnections: 5 });
@@ -76,6 +78,7 @@ describe('a good configuration file', () => {
     expect(config.publishNamespaces).toEqual(['chat']);
     expect(config.sessions).toEqual({ idleAfterMs: 0, outBuffer: 16, overflow: 'conflate' });
     expect(config.limits).toEqual({ maxSessions: 3, maxPatternsPerSession: 4, providerCallTimeoutMs: 500 });
+    expect(config.endpoints).toEqual({ metrics: false, health: true, page: false });
   });
 
   test('the command line overrides the file', () => {
@@ -137,6 +140,8 @@ describe('a bad configuration is refused, naming the field', () => {
     ['a worker named like a provider', { workers: [{ type: 'bars', name: 'synthetic' }] }, 'workers[0].name: "synthetic" is used by another provider'],
     ['a worker without type or module', { workers: [{ name: 'w' }] }, 'workers[0].type: is required (or "module"'],
     ["a publish namespace that is a worker's", { publishNamespaces: ['bars'] }, `publishNamespaces: "bars" is also a worker's name`],
+    ['an endpoint switch that is not a boolean', { endpoints: { metrics: 'yes' } }, 'endpoints.metrics: must be'],
+    ['an unknown endpoint', { endpoints: { admin: true } }, 'endpoints.admin: unknown field'],
   ])('%s', (_what, raw, expected) => {
     const issues = issuesOf(raw);
     expect(issues.some((issue) => issue.startsWith(expected))).toBe(true);
