@@ -17,6 +17,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxOutBuffer: 1_000_000,
   maxOutBufferBytes: 16 * 1_048_576,
   maxTotalBufferBytes: 256 * 1_048_576,
+  maxPublishedStreams: 10_000,
+  publishedIdleMs: 60_000,
 };
 
 /**

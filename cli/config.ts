@@ -128,7 +128,7 @@ function readSessions(raw: unknown, issues: string[]): TesseraConfig['sessions']
 function readLimits(raw: unknown, issues: string[]): TesseraConfig['limits'] {
   const f = new Fields(raw, 'limits', issues);
   const limits: Record<string, number> = {};
-  for (const key of ['maxSessions', 'maxPatternsPerSession', 'maxOutBuffer', 'maxOutBufferBytes', 'maxTotalBufferBytes', 'providerCallTimeoutMs'] as const) {
+  for (const key of ['maxSessions', 'maxPatternsPerSession', 'maxOutBuffer', 'maxOutBufferBytes', 'maxTotalBufferBytes', 'maxPublishedStreams', 'publishedIdleMs', 'providerCallTimeoutMs'] as const) {
     const value = f.optional<number>(key, positive);
     if (value !== undefined) limits[key] = value;
   }

@@ -18,6 +18,7 @@ import type { ActorHandle, Reply } from '../nact';
 import { spawnGroup } from '../nact';
 import { ProviderRecord } from '../provider/provider-record';
 import { Sessions } from '../session/sessions';
+import { PublishedStreams } from './published';
 import type { Pattern } from '../../router/pattern';
 import { StreamDirectory } from '../../router/streams';
 import { newEpoch } from '../../common/epoch';
@@ -50,6 +51,7 @@ export class Manager {
   private readonly providerGroup: ActorHandle<never>;
   /** seq counters per namespace under this service's epoch: a provider removed and added again carries on. */
   private readonly streams = new StreamDirectory(newEpoch());
+  private readonly published: PublishedStreams;
   private router: ActorHandle<RouterMsg> | null = null;
   private routerIncarnation = 0;
   private readonly routeTotals = { routed: 0, matches: 0 };
@@ -82,6 +84,14 @@ export class Manager {
       },
       nextIncarnation: () => ++this.incarnations,
     });
+    this.streams.onForget = (id) => this.router?.send({ type: 'forget', id });
+    this.published = new PublishedStreams(
+      this.streams,
+      config.clock,
+      { maxStreams: config.limits.maxPublishedStreams, idleMs: config.limits.publishedIdleMs },
+      (id) => [...(this.sessions.byNamespace.get(id.namespace) ?? [])].some((s) => [...s.bindings.values()].some((b) => b.pattern.matches(id))),
+      () => self.send({ type: 'published-sweep' }),
+    );
     this.configureEnv = {
       providers: this.providers,
       publishNamespaces: config.publishNamespaces,
@@ -143,6 +153,8 @@ export class Manager {
         return this.sessions.crashed(msg.sessionId, msg.incarnation, msg.error);
       case 'session-idle':
         return this.sessions.idleFired(msg.sessionId, msg.timer);
+      case 'published-sweep':
+        return this.published.sweep();
       case 'slow-client': {
         const session = this.sessions.byId.get(msg.sessionId);
         if (session === undefined || session.attachment !== msg.attachment || session.attachment === 0) return;
@@ -226,7 +238,7 @@ export class Manager {
     const size = messageBytes(payload);
     if (this.providers.has(id.namespace)) throw new TesseraError('FORBIDDEN_NAMESPACE', `"${id.namespace}" belongs to a provider; clients cannot publish into it`);
     if (!this.config.publishNamespaces.has(id.namespace)) throw new TesseraError('UNKNOWN_NAMESPACE', `"${id.namespace}" is not a publish namespace`);
-    const counter = this.streams.counter(id);
+    const counter = this.published.counter(id);
     const msg: MessageEnvelope = { type: 'message', id: counter.id, seq: ++counter.seq, epoch: counter.epoch, ts: this.config.clock.now(), eventTs: undefined, payload, size };
     counter.last = msg;
     this.port.push(msg);
@@ -254,7 +266,16 @@ export class Manager {
     const [binding] = (await planBindings(this.configureEnv, [pattern], new Map())).values();
     const record = this.providers.get(pattern.namespace);
     const flowing = record ? record.streams.live().filter((id) => pattern.matches(id)).map((id) => id.canonical) : this.publishedMatching(pattern);
-    return { pattern: pattern.canonical, exact: pattern.exact, streams: binding.streams.map((id) => id.canonical).sort(), flowing: flowing.sort() };
+    const streams = capped(binding.streams.map((id) => id.canonical).sort());
+    const flows = capped(flowing.sort());
+    return {
+      pattern: pattern.canonical,
+      exact: pattern.exact,
+      streams: streams.listed,
+      flowing: flows.listed,
+      ...(streams.omitted > 0 ? { streamsOmitted: streams.omitted } : {}),
+      ...(flows.omitted > 0 ? { flowingOmitted: flows.omitted } : {}),
+    };
   }
 
   private publishedMatching(pattern: Pattern): string[] {
@@ -268,9 +289,12 @@ export class Manager {
       () => new TesseraError('TIMEOUT', 'router did not answer'),
       () => new Error('router restarting'),
     ) ?? Promise.reject(new Error('router restarting'))).catch(() => ({ routed: 0, matches: 0, cacheSize: 0, bindings: 0 }));
+    const listed = [...this.sessions.byId.values()].slice(0, MAX_LISTED);
+    const omitted = this.sessions.byId.size - listed.length;
     return {
       providers: [...this.providers.values()].map((p) => ({ name: p.name, state: p.state, streams: p.streams.live().length, msgs: p.counters.msgs, restarts: p.restarts })),
-      sessions: [...this.sessions.byId.values()].map((s) => ({
+      ...(omitted > 0 ? { sessionsOmitted: omitted } : {}),
+      sessions: listed.map((s) => ({
         id: s.id,
         patterns: [...s.bindings.keys()].sort(),
         attached: s.attachment !== 0,
@@ -345,6 +369,7 @@ export class Manager {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.published.stop();
     for (const session of [...this.sessions.byId.values()]) this.sessions.close(session, 'shutdown');
     const records = [...this.providers.values()];
     this.providers.clear();
@@ -353,6 +378,13 @@ export class Manager {
     this.router = null;
     this.port.close();
   }
+}
+
+/** Longest list an `explain` or `stats` answer carries; the rest is counted, not listed. */
+const MAX_LISTED = 1_000;
+
+function capped(items: string[]): { listed: string[]; omitted: number } {
+  return items.length <= MAX_LISTED ? { listed: items, omitted: 0 } : { listed: items.slice(0, MAX_LISTED), omitted: items.length - MAX_LISTED };
 }
 
 function shuttingDown(): TesseraError {
