@@ -104,7 +104,7 @@ export class LibClient extends SimClient {
   }
 
   private onEnvelope(envelope: Envelope): void {
-    if (envelope.type === 'message') return this.onMessage(envelope.id, envelope.seq, envelope.ts);
+    if (envelope.type === 'message') return this.onMessage(envelope.id, envelope.epoch, envelope.seq, envelope.ts);
     if (envelope.kind !== 'dropped') this.audit.note(`notice ${envelope.kind}`);
     switch (envelope.kind) {
       case 'dropped':

@@ -41,7 +41,9 @@ export class SeqAudit {
   readonly events: GapEvent[] = [];
   /** The lineage's recent history when each event was noted, to explain it. */
   readonly trails: string[][] = [];
-  private readonly last = new Map<string, { seq: number; ts: number }>();
+  private readonly last = new Map<string, { epoch: string; seq: number; ts: number; seen: number }>();
+  /** Streams that came back under a new epoch (counting started again: not a regression). */
+  epochs = 0;
   private readonly recent: string[] = [];
 
   /** The client never reconfigures, so no gap of its can be a binding gap. */
@@ -59,12 +61,16 @@ export class SeqAudit {
     this.via = options.via;
   }
 
-  message(id: string, seq: number, ts: number): void {
+  message(id: string, epoch: string, seq: number, ts: number): void {
     this.messages++;
-    this.note(`${id} ${seq}`);
+    this.note(`${id} ${epoch}/${seq}`);
     const last = this.last.get(id);
-    this.last.set(id, { seq, ts });
+    this.last.set(id, { epoch, seq, ts, seen: (last?.seen ?? 0) + 1 });
     if (last === undefined) return;
+    if (epoch !== last.epoch) {
+      this.epochs++;
+      return;
+    }
     if (seq <= last.seq) {
       this.regressions++;
       this.finding(id, last.seq, seq);
@@ -93,9 +99,9 @@ export class SeqAudit {
     this.recent.push(`${Date.now() % 100_000} ${what}`);
   }
 
-  /** The newest seq seen on a stream. */
+  /** How many messages of a stream were seen: grows with every one, whatever its epoch. */
   newest(id: string): number | undefined {
-    return this.last.get(id)?.seq;
+    return this.last.get(id)?.seen;
   }
 
   get ok(): boolean {

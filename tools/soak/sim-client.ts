@@ -79,9 +79,9 @@ export abstract class SimClient {
     this.sessionId = undefined;
   }
 
-  protected onMessage(id: string, seq: number, ts: number): void {
+  protected onMessage(id: string, epoch: string, seq: number, ts: number): void {
     if (!matchesAny(this.ever.values(), id)) this.foreign++;
-    this.audit.message(id, seq, ts);
+    this.audit.message(id, epoch, seq, ts);
   }
 
   protected onDropped(count: number): void {
