@@ -2,14 +2,15 @@ import { systemClock } from './common/clock';
 import { TesseraError, toError } from './common/errors';
 import { createLogger } from './common/logger';
 import type { Logger } from './common/logger';
-import type { AttachOptions, Client, CrashTarget, ExplainResult, Limits, ServiceOptions, ServiceStats, SessionOptions } from './common/service-types';
+import type { AttachOptions, Client, ConfigureOptions, CrashTarget, ExplainResult, Limits, ServiceOptions, ServiceStats, SessionOptions } from './common/service-types';
 import { OVERFLOW_POLICIES } from './common/service-types';
 import { Manager } from './actors/manager/manager';
 import type { ManagerMsg } from './actors/manager/manager-protocol';
 import type { ActorHandle, Reply } from './actors/nact';
 import { ActorSystem, spawnActor } from './actors/nact';
-import { DEFAULT_PROVIDER_RESTART, DEFAULT_SESSION_RESTART } from './common/restart-policy';
+import { DEFAULT_PROVIDER_RESTART, DEFAULT_SESSION_RESTART, DEFAULT_ROUTER_RESTART } from './common/restart-policy';
 import type { Provider, ProviderFactory } from './providers/contract';
+import type { Worker, WorkerFactory } from './workers/contract';
 
 export const DEFAULT_LIMITS: Limits = {
   maxSessions: 100_000,
@@ -22,7 +23,7 @@ export const DEFAULT_LIMITS: Limits = {
 };
 
 /**
- * The service API (SPEC §5). It hides nact: every call is a message to the manager actor and
+ * The service API (README, "Using it as a library"). It hides nact: every call is a message to the manager actor and
  * every answer a promise; every failure is a `TesseraError` with a stable `code`.
  */
 export class DataService {
@@ -61,7 +62,7 @@ export class DataService {
       },
       {
         initialState: null,
-        // The manager owns all state: a crash of it is fatal (SPEC §8).
+        // The manager owns all state: a crash of it is fatal (ARCHITECTURE.md, "Supervision tree").
         onCrash: (error) => {
           queueMicrotask(() => service?.fatal(error));
           return 'stop';
@@ -77,6 +78,7 @@ export class DataService {
         faultInjection: options.faultInjection ?? false,
         providerRestart: { ...DEFAULT_PROVIDER_RESTART, ...options.providerRestart },
         sessionRestart: { ...DEFAULT_SESSION_RESTART, ...options.sessionRestart },
+        routerRestart: { ...DEFAULT_ROUTER_RESTART, ...options.routerRestart },
         limits: { ...DEFAULT_LIMITS, ...options.limits },
         callTimeoutMs,
         sessionDefaults: {
@@ -99,6 +101,19 @@ export class DataService {
     return this.call((reply) => ({ type: 'remove-provider', name, reply }));
   }
 
+  /**
+   * Starts a worker in a new actor under `name`, its namespace: streams derived from other
+   * streams (README, "Writing a worker"). Errors as for `addProvider`.
+   */
+  addWorker(name: string, worker: Worker | WorkerFactory): Promise<void> {
+    return this.call((reply) => ({ type: 'add-worker', name, source: worker, reply }));
+  }
+
+  /** Stops the worker's streams, releases its inputs and stops it; `PROVIDER_NOT_FOUND` if there is no such worker. */
+  removeWorker(name: string): Promise<void> {
+    return this.call((reply) => ({ type: 'remove-worker', name, reply }));
+  }
+
   newSession(options: SessionOptions = {}): Promise<string> {
     return this.call((reply) => ({ type: 'new-session', options, reply }));
   }
@@ -111,9 +126,11 @@ export class DataService {
     return this.call((reply) => ({ type: 'detach', sessionId, reply }));
   }
 
-  configureSession(sessionId: string, patterns: readonly string[]): Promise<string[]> {
+  /** `last`: see ConfigureOptions. */
+  configureSession(sessionId: string, patterns: readonly string[], options: ConfigureOptions = {}): Promise<string[]> {
     if (!Array.isArray(patterns)) return Promise.reject(new TesseraError('BAD_REQUEST', 'patterns must be an array of strings'));
-    return this.call((reply) => ({ type: 'configure', sessionId, patterns: [...patterns], reply }));
+    if (options.last !== undefined && typeof options.last !== 'boolean') return Promise.reject(new TesseraError('BAD_REQUEST', 'last must be a boolean'));
+    return this.call((reply) => ({ type: 'configure', sessionId, patterns: [...patterns], last: options.last === true, reply }));
   }
 
   closeSession(sessionId: string): Promise<void> {

@@ -23,11 +23,15 @@ export type {
   ServiceStats,
   SessionOptions,
   SessionStats,
+  WorkerStats,
 } from './common/service-types';
 export type { Provider, ProviderContext, ProviderFactory, StreamFailure, SubscribeResult } from './providers/contract';
+export { BarsWorker, BooksWorker, type Bar, type BarsOptions, type BooksOptions, type InputMessage, type Worker, type WorkerContext, type WorkerFactory } from './workers';
 export { SyntheticProvider, type SyntheticOptions } from './providers/synthetic';
 export { ReplayProvider, RecordingWriter, type ReplayOptions } from './providers/replay';
 export { BinanceProvider, type BinanceOptions, type BinanceStats } from './providers/binance';
+export { BybitProvider, type BybitOptions, type BybitStats } from './providers/bybit';
+export { OkxProvider, type OkxOptions, type OkxStats } from './providers/okx';
 export { Gateway } from './gateway/server';
 export { DEFAULT_GATEWAY_LIMITS, type GatewayLimits, type GatewayOptions } from './gateway/types';
 export { ClusterNode, readNatsConfig, parseServers, type ClusterNodeOptions, type ClusterStats, type NatsConfig, type ImportConfig } from './cluster';

@@ -1,3 +1,4 @@
+import { assertNever } from '../common/assert-never';
 import { randomUUID } from 'node:crypto';
 import type { Subscription } from 'nats';
 import type { Msg } from 'nats';
@@ -191,6 +192,8 @@ export class Exporter {
       case 'request':
         this.exportedOrThrow(parseIdentifier(request.id).namespace);
         return { ok: true, body: await this.upstream.request(request.id, request.body) };
+      default:
+        return assertNever(request);
     }
   }
 

@@ -1,3 +1,4 @@
+import { assertNever } from '../common/assert-never';
 import { randomUUID } from 'node:crypto';
 import type { Subscription } from 'nats';
 import { toError } from '../common/errors';
@@ -181,6 +182,8 @@ export class ImportedProvider implements Provider {
         if (local !== undefined) ctx.gap(local, event.reason);
         return;
       }
+      default:
+        return assertNever(event);
     }
   }
 

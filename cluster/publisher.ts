@@ -1,3 +1,4 @@
+import { assertNever } from '../common/assert-never';
 import type { MessageEnvelope, Notice } from '../common/envelope';
 import { toError } from '../common/errors';
 import type { Logger } from '../common/logger';
@@ -115,6 +116,8 @@ export class Publisher {
       case 'disconnected':
         this.logger.warn('internal session notice', { kind: notice.kind });
         return;
+      default:
+        return assertNever(notice);
     }
   }
 

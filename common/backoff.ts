@@ -1,3 +1,4 @@
+/** The one backoff formula and the one crash window: reconnects, provider restarts, session and router restarts. */
 export interface BackoffSettings {
   readonly initialMs: number;
   readonly maxMs: number;
@@ -26,5 +27,23 @@ export class Backoff {
 
   get attempts(): number {
     return this.attempt;
+  }
+}
+
+/** Counts crashes within a sliding window; `record` says whether the count went past `maxRestarts`. */
+export class CrashWindow {
+  private times: number[] = [];
+
+  constructor(private readonly policy: { readonly maxRestarts: number; readonly withinMs: number }) {}
+
+  /** Records a crash at `now`; true when more than `maxRestarts` fell within `withinMs`. */
+  record(now: number): boolean {
+    this.times = this.times.filter((t) => now - t < this.policy.withinMs);
+    this.times.push(now);
+    return this.times.length > this.policy.maxRestarts;
+  }
+
+  get count(): number {
+    return this.times.length;
   }
 }

@@ -1,3 +1,4 @@
+import { Backoff, CrashWindow } from './backoff';
 import type { RestartPolicy } from './service-types';
 
 export const DEFAULT_PROVIDER_RESTART: RestartPolicy = {
@@ -10,6 +11,9 @@ export const DEFAULT_PROVIDER_RESTART: RestartPolicy = {
 
 export const DEFAULT_SESSION_RESTART = { maxRestarts: 10, withinMs: 60_000 };
 
+/** A router restarts at once (no backoff); past this intensity the service stops. */
+export const DEFAULT_ROUTER_RESTART = { maxRestarts: 10, withinMs: 60_000 };
+
 /**
  * Restart intensity and backoff, which nact lacks. `crashed(now)` records a crash and says
  * whether to give up (more than `maxRestarts` within `withinMs`) or after how long to restart.
@@ -17,26 +21,24 @@ export const DEFAULT_SESSION_RESTART = { maxRestarts: 10, withinMs: 60_000 };
  * run for a whole window without crashing.
  */
 export class RestartTracker {
-  private crashes: number[] = [];
-  private attempt = 0;
+  private readonly window: CrashWindow;
+  private readonly backoff: Backoff;
   private lastCrash = -Infinity;
   restarts = 0;
 
   constructor(
     private readonly policy: RestartPolicy,
-    private readonly random: () => number = Math.random,
-  ) {}
+    random: () => number = Math.random,
+  ) {
+    this.window = new CrashWindow(policy);
+    this.backoff = new Backoff({ initialMs: policy.initialBackoffMs, maxMs: policy.maxBackoffMs, jitter: policy.jitter, random });
+  }
 
   crashed(now: number): { giveUp: true } | { giveUp: false; delayMs: number } {
-    if (now - this.lastCrash > this.policy.withinMs) this.attempt = 0;
+    if (now - this.lastCrash > this.policy.withinMs) this.backoff.reset();
     this.lastCrash = now;
-    this.crashes = this.crashes.filter((t) => now - t < this.policy.withinMs);
-    this.crashes.push(now);
-    if (this.crashes.length > this.policy.maxRestarts) return { giveUp: true };
-    const base = Math.min(this.policy.maxBackoffMs, this.policy.initialBackoffMs * 2 ** this.attempt);
-    this.attempt++;
-    const spread = base * this.policy.jitter * (2 * this.random() - 1);
-    return { giveUp: false, delayMs: Math.min(this.policy.maxBackoffMs, Math.max(0, Math.round(base + spread))) };
+    if (this.window.record(now)) return { giveUp: true };
+    return { giveUp: false, delayMs: this.backoff.next() };
   }
 
   restarted(): void {

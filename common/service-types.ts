@@ -4,7 +4,7 @@ import type { Envelope } from './envelope';
 import type { JsonValue, Payload } from './json';
 import type { Logger } from './logger';
 
-/** What a session does when its out-buffer is full (SPEC §9). */
+/** What a session does when its out-buffer is full (README, "Using it as a library"; ARCHITECTURE.md, hop 3). */
 export type OverflowPolicy = 'drop-newest' | 'drop-oldest' | 'conflate' | 'disconnect';
 export const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['drop-newest', 'drop-oldest', 'conflate', 'disconnect'];
 
@@ -43,6 +43,8 @@ export interface ServiceOptions {
   readonly faultInjection?: boolean;
   readonly providerRestart?: Partial<RestartPolicy>;
   readonly sessionRestart?: Partial<Pick<RestartPolicy, 'maxRestarts' | 'withinMs'>>;
+  /** The router restarts at once; crashing more often than this stops the service (fatal). */
+  readonly routerRestart?: Partial<Pick<RestartPolicy, 'maxRestarts' | 'withinMs'>>;
   readonly limits?: Partial<Limits>;
   /** How long a provider call (start, subscribe, request…) may take before it fails with TIMEOUT. */
   readonly providerCallTimeoutMs?: number;
@@ -61,9 +63,25 @@ export interface AttachOptions {
   readonly overflow?: OverflowPolicy;
 }
 
+export interface ConfigureOptions {
+  /**
+   * For each flowing stream the new patterns add to the session, first deliver its latest
+   * message (marked `cached: true`). A stateful stream gives its state instead, with or without.
+   */
+  readonly last?: boolean;
+}
+
+/** What an attach found kept for the client: messages buffered, and those dropped since the last detach. */
+export interface Resumed {
+  readonly buffered: number;
+  readonly dropped: number;
+}
+
 /** A client's two directions on its session. */
 export interface Client {
   readonly sessionId: string;
+  /** What this attach found: buffered messages (delivered first) and how many were dropped meanwhile. */
+  readonly resumed: Resumed;
   /**
    * Messages and notices, in order. Delivery runs while someone is subscribed and the client is
    * not paused; otherwise the session buffers (bounded, with the overflow policy). Completes on
@@ -99,6 +117,16 @@ export interface ProviderStats {
   readonly restarts: number;
 }
 
+/** A worker's figures: a provider's, plus its inputs. */
+export interface WorkerStats extends ProviderStats {
+  /** Input patterns bound for the worker's streams. */
+  readonly inputs: number;
+  /** Input messages delivered to the worker. */
+  readonly received: number;
+  /** Input messages lost (the worker fell behind, or was restarting); its streams got a gap notice. */
+  readonly dropped: number;
+}
+
 export interface SessionStats {
   readonly id: string;
   readonly patterns: readonly string[];
@@ -123,6 +151,7 @@ export interface RouterStats {
 
 export interface ServiceStats {
   readonly providers: readonly ProviderStats[];
+  readonly workers: readonly WorkerStats[];
   readonly sessions: readonly SessionStats[];
   /** Sessions not listed: at most 1,000 are. */
   readonly sessionsOmitted?: number;
@@ -130,4 +159,4 @@ export interface ServiceStats {
 }
 
 /** Targets for `crash` under `faultInjection`. */
-export type CrashTarget = 'router' | { readonly session: string } | { readonly provider: string };
+export type CrashTarget = 'router' | { readonly session: string } | { readonly provider: string } | { readonly worker: string };

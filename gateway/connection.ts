@@ -1,3 +1,4 @@
+import { assertNever } from '../common/assert-never';
 import type { Subscription } from 'rxjs';
 import type WebSocket from 'ws';
 import type { Envelope } from '../common/envelope';
@@ -124,7 +125,7 @@ export class Connection {
       case 'session.attach':
         return this.attach(frame);
       case 'session.configure': {
-        const patterns = await service.configureSession(this.attached().sessionId, frame.patterns);
+        const patterns = await service.configureSession(this.attached().sessionId, frame.patterns, { last: frame.last === true });
         return this.answer({ op: 'configured', patterns }, frame.ref);
       }
       case 'session.detach': {
@@ -147,6 +148,8 @@ export class Connection {
         return this.answer({ op: 'explained', ...(await service.explain(frame.pattern)) }, frame.ref);
       case 'stats':
         return this.answer({ op: 'stats', ...(await service.stats()) }, frame.ref);
+      default:
+        return assertNever(frame);
     }
   }
 
@@ -167,7 +170,7 @@ export class Connection {
     const a: Attachment = { sessionId: client.sessionId, client, cutOff: false };
     this.attachment = a;
     this.outbound.setFlowTarget(client);
-    this.answer({ op: 'attached', sessionId: a.sessionId }, frame.ref);
+    this.answer({ op: 'attached', sessionId: a.sessionId, resumed: client.resumed }, frame.ref);
     this.logger.debug('attached', { sessionId: a.sessionId });
     const subscription = client.envelopes.subscribe({
       next: (envelope) => this.onEnvelope(a, envelope),

@@ -120,7 +120,8 @@ function readFrame(op: string, f: Fields, ref: Ref | undefined): ClientFrame {
     case 'session.configure': {
       const patterns = f.patterns;
       need(Array.isArray(patterns) && patterns.every((p) => typeof p === 'string'), '"patterns" must be an array of strings');
-      return { op, ...withRef, patterns: patterns as string[] };
+      need(f.last === undefined || typeof f.last === 'boolean', '"last" must be a boolean');
+      return { op, ...withRef, patterns: patterns as string[], ...(f.last === true ? { last: true } : {}) };
     }
     case 'session.detach':
     case 'session.close':

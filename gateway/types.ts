@@ -1,13 +1,13 @@
 import type { Logger } from '../common/logger';
 import type { Now } from './rate';
-import type { AttachOptions, Client, ExplainResult, ServiceStats, SessionOptions } from '../common/service-types';
+import type { AttachOptions, Client, ConfigureOptions, ExplainResult, ServiceStats, SessionOptions } from '../common/service-types';
 
 /** The part of `DataService` the gateway drives; kept narrow so the gateway depends on no more. */
 export interface GatewayService {
   newSession(options?: SessionOptions): Promise<string>;
   attachClient(sessionId: string, options?: AttachOptions): Promise<Client>;
   detachClient(sessionId: string): Promise<void>;
-  configureSession(sessionId: string, patterns: readonly string[]): Promise<string[]>;
+  configureSession(sessionId: string, patterns: readonly string[], options?: ConfigureOptions): Promise<string[]>;
   closeSession(sessionId: string): Promise<void>;
   explain(pattern: string): Promise<ExplainResult>;
   stats(): Promise<ServiceStats>;

@@ -1,9 +1,12 @@
 import { isAbsolute, resolve } from 'node:path';
 import { isTesseraError } from '../common/errors';
 import { BinanceProvider, type BinanceOptions } from './binance';
+import { BybitProvider, type BybitOptions } from './bybit';
 import { checks, type OptionCheck } from '../common/option-checks';
 import type { Provider, ProviderFactory } from './contract';
 import { EXCHANGE_OPTION_CHECKS } from './exchange/options';
+import { OkxProvider, type OkxOptions } from './okx';
+import { VENUE_REQUESTS_PER_HOUR } from './okx/options';
 import { ReplayProvider, type ReplayOptions } from './replay';
 import { SYNTHETIC_KINDS, SyntheticProvider, type SyntheticOptions } from './synthetic';
 
@@ -66,11 +69,23 @@ const binance = define<Omit<BinanceOptions, 'random'>>({
   create: (options) => new BinanceProvider(options),
 });
 
+const bybit = define<Omit<BybitOptions, 'random'>>({
+  options: EXCHANGE_OPTION_CHECKS,
+  create: (options) => new BybitProvider(options),
+});
+
+const okx = define<Omit<OkxOptions, 'random'>>({
+  options: { ...EXCHANGE_OPTION_CHECKS, requestsPerHour: checks.integer(1, VENUE_REQUESTS_PER_HOUR) },
+  create: (options) => new OkxProvider(options),
+});
+
 /** Provider types by the name a configuration file uses in `type`. */
 const PROVIDER_TYPES: ReadonlyMap<string, ProviderType<Record<string, unknown>>> = new Map([
   ['synthetic', synthetic],
   ['replay', replay],
   ['binance', binance],
+  ['bybit', bybit],
+  ['okx', okx],
 ]);
 
 export const PROVIDER_TYPE_NAMES: readonly string[] = [...PROVIDER_TYPES.keys()];

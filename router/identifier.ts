@@ -1,6 +1,6 @@
 import { TesseraError, type ErrorCode } from '../common/errors';
 
-/** SPEC §2 limits. Lengths count Unicode code points, not UTF-16 units. */
+/** Identifier limits (README, "Identifiers and patterns"). Lengths count Unicode code points, not UTF-16 units. */
 export const MAX_NAME_LENGTH = 64;
 export const MAX_TAGS = 32;
 export const MAX_LENGTH = 512;

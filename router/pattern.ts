@@ -1,3 +1,4 @@
+import { assertNever } from '../common/assert-never';
 import {
   Identifier,
   checkLength,
@@ -12,7 +13,7 @@ import {
   type Syntax,
 } from './identifier';
 
-/** `name` | `name[k=v]` | `name[k=v;*]` | `name[*]` (SPEC §3). */
+/** `name` | `name[k=v]` | `name[k=v;*]` | `name[*]` (README, "Identifiers and patterns"). */
 export type ParamMatch = 'none' | 'exact' | 'at-least' | 'any';
 
 export interface TagConstraint {
@@ -114,6 +115,8 @@ function paramsMatch(c: TagConstraint, params: ReadonlyMap<string, string>): boo
     case 'at-least':
       if (params.size < c.params.size) return false;
       break;
+    default:
+      return assertNever(c.match);
   }
   for (const [key, value] of c.params) if (params.get(key) !== value) return false;
   return true;

@@ -14,7 +14,7 @@ const NO_MARKS: readonly PortMark[] = Object.freeze([]);
 /**
  * The router's intake. Producers push into a plain array; the router actor gets at most one
  * wake message in its mailbox at a time and takes everything that built up as one batch
- * (NACT-NOTES: coalescing beats per-message dispatch and fixed-size batches).
+ * (a nact dispatch per message costs a setImmediate each; coalescing beat both that and fixed-size batches).
  */
 export class RouterPort {
   private pending: MessageEnvelope[] = [];

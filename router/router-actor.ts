@@ -1,3 +1,4 @@
+import { assertNever } from '../common/assert-never';
 import type { Clock } from '../common/clock';
 import type { MessageEnvelope, Notice } from '../common/envelope';
 import { ENVELOPE_OVERHEAD_BYTES, messageBytes } from '../common/payload-size';
@@ -215,6 +216,8 @@ function handle(port: RouterPort, state: RouterState, msg: RouterMsg): RouterSta
       return state;
     case 'crash':
       throw msg.error;
+    default:
+      return assertNever(msg);
   }
 }
 

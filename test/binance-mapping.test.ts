@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { expandPattern } from '../providers/binance/expand';
+import { expandPattern } from '../providers/exchange/expand';
 import { identifierOf, KINDS, streamOf } from '../providers/binance/streams';
 import { parseIdentifier } from '../router/identifier';
 import { parsePattern } from '../router/pattern';
@@ -111,7 +111,7 @@ describe('binance stream name → identifier', () => {
 
 describe('binance expand', () => {
   const catalogue = ['btcusdt', 'ethusdt'];
-  const expand = (text: string): string[] => expandPattern(parsePattern(text), catalogue).map((id) => id.canonical).sort();
+  const expand = (text: string): string[] => expandPattern(parsePattern(text), catalogue, KINDS, (id) => streamOf(id).ok).map((id) => id.canonical).sort();
 
   it('crosses the catalogue with every per-symbol kind at its default params', () => {
     const all = expand('binance::*');

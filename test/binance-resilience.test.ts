@@ -47,6 +47,8 @@ describe('BinanceProvider reconnects', () => {
     expect(down.sort()).toEqual([streams[2], streams[3], streams[4]].map((s) => s.canonical).sort());
     expect(ctx.events.slice(3)).toEqual(expect.arrayContaining([streams[3], streams[4]].map((s) => ({ kind: 'stream-up', id: s.canonical }))));
     expect(provider.stats().reconnects).toBe(1);
+    // A gap for each stream that was flowing when the connection dropped.
+    expect(ctx.gaps.map((g) => g.id).sort()).toEqual([streams[2], streams[3], streams[4]].map((s) => s.canonical).sort());
 
     fake.publish('s3usdt@ticker', { E: 9 });
     await waitFor(() => ctx.emits.length === 1, 'data on the new connection');
@@ -99,6 +101,7 @@ describe('BinanceProvider renews connections before the 24-hour cut-off', () => 
     expect(fake.connections).toHaveLength(8);
     expect(fake.subscribed()).toEqual([...names].sort());
     expect(ctx.events).toEqual([]);
+    expect(ctx.gaps).toEqual([]);
   });
 
   it.each([

@@ -19,7 +19,7 @@ function reference(updates: readonly BookPayload[], depth: number): TopOfBook {
     for (const [p, a] of u.bids) (a === 0 ? bids.delete(p) : bids.set(p, a));
     for (const [p, a] of u.asks) (a === 0 ? asks.delete(p) : asks.set(p, a));
   }
-  const top = (m: Map<number, number>, desc: boolean): Level[] =>
+  const top = (m: Map<number, number>, desc: boolean): [number, number][] =>
     [...m.entries()].sort((x, y) => (desc ? y[0] - x[0] : x[0] - y[0])).slice(0, depth);
   return { bids: top(bids, true), asks: top(asks, false) };
 }

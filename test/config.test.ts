@@ -151,7 +151,7 @@ describe('the provider registry', () => {
   test('an unknown type names the field and the known types', () => {
     const attempt = (): unknown => providerFactory('kafka', {});
     expect(attempt).toThrow(ProviderConfigError);
-    expect(attempt).toThrow(/unknown provider type "kafka" \(known: synthetic, replay, binance/);
+    expect(attempt).toThrow(/unknown provider type "kafka" \(known: synthetic, replay, binance, bybit/);
   });
 
   test('a binance provider is built from its options without touching the network', () => {

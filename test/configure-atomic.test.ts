@@ -9,7 +9,7 @@ function feed(): ProviderScript {
   return script;
 }
 
-describe('atomic configure (SPEC §7)', () => {
+describe('atomic configure', () => {
   it('undoes every subscribe of a failed configure and leaves the previous configuration in effect', async () => {
     const service = await startService();
     const script = feed();

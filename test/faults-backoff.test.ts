@@ -10,7 +10,7 @@ async function crashAndRestart(s: FeedService, crash: number): Promise<number> {
   return delay;
 }
 
-describe('restart backoff (SPEC §8)', () => {
+describe('restart backoff', () => {
   it('doubles from the initial delay and stops at maxBackoffMs', async () => {
     const s = await feedService({ providerRestart: { ...EXACT, maxBackoffMs: 1_000 } });
     const delays = [];

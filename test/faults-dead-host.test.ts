@@ -4,7 +4,7 @@ import { downNotices, feedService, managerCaughtUp, providerHosts, runRestart, t
 /** Far beyond any wait below: a call that fails only on its timeout fails these tests. */
 const CALL_TIMEOUT_MS = 60_000;
 
-describe('calls to a provider host that dies fail promptly (NACT-NOTES: a query to a dead actor)', () => {
+describe('calls to a provider host that dies fail promptly (a nact query would wait out its whole timeout)', () => {
   const kills: [string, (s: Awaited<ReturnType<typeof feedService>>) => unknown][] = [
     ['is crashed by fault injection', (s) => s.service.crash({ provider: 'feed' })],
     ['calls ctx.fail', (s) => s.script.fail(new Error('upstream lost'))],

@@ -19,7 +19,7 @@ async function emitDuringRouterRestart(s: FeedService, count: number): Promise<v
   );
 }
 
-describe('messages sent to an actor while it restarts are delivered or counted (SPEC §8)', () => {
+describe('messages sent to an actor while it restarts are delivered or counted', () => {
   it('emits while the router restarts wait in its port and arrive in order', async () => {
     const s = await feedService();
     await emitDuringRouterRestart(s, 1_000);

@@ -38,7 +38,7 @@ describe('a supervision decision that arrives after its child is gone does no ha
   });
 });
 
-describe('a new incarnation never sees an old one (SPEC §8)', () => {
+describe('a new incarnation never sees an old one', () => {
   it('after a restart the old instance is inert: its emits, reports, timers and failures are ignored', async () => {
     const s = await feedService();
     const old = s.script.current!;

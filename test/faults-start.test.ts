@@ -4,7 +4,7 @@ import { ManualClock } from '../testkit';
 import { EXACT, downNotices, feedService, managerCaughtUp, providerHosts, runRestart } from './support/faults';
 import { startService } from './support/service';
 
-describe('a provider that fails while starting (SPEC §5 addProvider, §8)', () => {
+describe('a provider that fails while starting (addProvider rejects, nothing is left behind)', () => {
   const starts: [string, (script: ProviderScript) => void][] = [
     ['throws', (script) => script.failNext('start', 'throw', new Error('no upstream'))],
     ['rejects', (script) => script.failNext('start', 'reject', new Error('no upstream'))],

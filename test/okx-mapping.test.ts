@@ -2,8 +2,9 @@ import fc from 'fast-check';
 import { decodeFrame } from '../providers/okx/frames';
 import { Catalogue, DEFAULT_INSTRUMENTS } from '../providers/okx/instruments';
 import { streamOf } from '../providers/okx/kinds';
-import { DerivativeState, derivativeUpdate, toLiquidations, toQuote, toTrade, type DerivativeChannel, type DerivativeUpdate } from '../providers/okx/normalize';
+import { okxNormalizer } from '../providers/okx/normalize';
 import { parseIdentifier } from '../router/identifier';
+import { decimalText, epochMs, notADecimal, push, SCHEMA_KEYS } from './support/market-arbitraries';
 
 // Frame shapes follow the venue's public WebSocket docs: "Trades channel", "BBO-TBT" (order book
 // channel, one level), "Mark price channel", "Funding rate channel", "Open interest channel",
@@ -26,10 +27,10 @@ describe('okx identifier → venue subscriptions', () => {
     ['okx::btc-usdt-swap.trades', ['trades:BTC-USDT-SWAP']],
     ['okx::btc-usdt-swap.bbo-tbt', ['bbo-tbt:BTC-USDT-SWAP']],
     ['okx::btc-usdt-swap.index-tickers', ['index-tickers:BTC-USDT']],
-    ['okx::sol-usdt-swap.liquidation-orders', ['liquidation-orders:SWAP']],
+    ['okx::liquidation-orders', ['liquidation-orders:SWAP']],
   ])('%s → %j', (text, subscriptions) => {
     const ref = stream(text);
-    expect(ref.ok && ref.subscriptions).toEqual(subscriptions);
+    expect(ref.ok && [ref.stream, ...(ref.also ?? [])]).toEqual(subscriptions);
   });
 
   it.each([
@@ -44,6 +45,7 @@ describe('okx identifier → venue subscriptions', () => {
     ['okx::doge-usdt-swap.trade', /offers no swap "doge-usdt-swap"/],
     ['okx::btc-usdt-swap.trade[x=1]', /takes no params/],
     ['okx::btc-usdt-swap[x=1].trade', /takes no params/],
+    ['okx::btc-usdt-swap.liquidation-orders', /carries every swap; write it without a symbol/],
   ])('refuses %s', (text, why) => {
     expect(reason(text)).toMatch(why);
   });
@@ -55,89 +57,104 @@ describe('okx identifier → venue subscriptions', () => {
   });
 });
 
-const decimalText = fc.tuple(fc.integer({ min: 0, max: 10_000_000 }), fc.nat({ max: 99_999_999 })).map(([i, f]) => (f === 0 ? String(i) : `${i}.${f}`));
-const msText = fc.integer({ min: 1_500_000_000_000, max: 2_000_000_000_000 }).map(String);
+const msText = epochMs.map(String);
 const levelOf = fc.tuple(decimalText, decimalText, fc.constant('0'), fc.integer({ min: 1, max: 99 }).map(String));
+const BTC = 'BTC-USDT-SWAP';
 
-describe('okx elements → normalized payloads (property)', () => {
-  it('trades: px, sz, side of the taker, tradeId', () => {
+describe('okx pushes → normalized payloads (property)', () => {
+  it('trades: px, sz, side of the taker, tradeId, ts; one message per element', () => {
+    const element = fc.record({
+      instId: fc.constant(BTC),
+      tradeId: fc.bigInt({ min: 1n, max: 2n ** 63n }).map(String),
+      px: decimalText,
+      sz: decimalText,
+      side: fc.constantFrom('buy', 'sell'),
+      ts: msText,
+      count: fc.constant('1'),
+      seqId: fc.nat(),
+    });
     fc.assert(
-      fc.property(decimalText, decimalText, fc.constantFrom('buy', 'sell'), fc.bigInt({ min: 1n, max: 2n ** 63n }).map(String), msText, (px, sz, side, tradeId, ts) => {
-        const element = { instId: 'BTC-USDT-SWAP', tradeId, px, sz, side, ts, count: '1', seqId: 1 };
-        expect(toTrade(element)).toEqual({ price: Number(px), amount: Number(sz), side, tradeId });
+      fc.property(fc.array(element, { minLength: 1, maxLength: 5 }), (data) => {
+        const { accepted, out } = push(okxNormalizer('trade', BTC), data);
+        expect(accepted).toBe(true);
+        expect(out).toEqual(data.map((e) => ({ payload: { price: Number(e.px), amount: Number(e.sz), side: e.side, tradeId: e.tradeId }, eventTs: Number(e.ts) })));
+        for (const { payload } of out) expect(Object.keys(payload as object).sort()).toEqual([...SCHEMA_KEYS.trade].sort());
       }),
     );
   });
 
-  it('trades: a side the venue does not document is unknown; a non-numeric price is refused', () => {
-    expect(toTrade({ tradeId: '1', px: '1', sz: '2', side: 'x' })).toEqual({ price: 1, amount: 2, side: 'unknown', tradeId: '1' });
-    expect(toTrade({ tradeId: '1', px: '', sz: '2', side: 'buy' })).toBeUndefined();
-    expect(toTrade({ tradeId: '1', px: '0x10', sz: '2', side: 'buy' })).toBeUndefined();
-    expect(toTrade({ px: '1', sz: '2', side: 'buy' })).toBeUndefined();
+  it('trades: a side the venue does not document is unknown; a push with a bad price is refused whole', () => {
+    expect(push(okxNormalizer('trade', BTC), [{ tradeId: '1', px: '1', sz: '2', side: 'x', ts: '5' }]).out).toEqual([{ payload: { price: 1, amount: 2, side: 'unknown', tradeId: '1' }, eventTs: 5 }]);
+    fc.assert(
+      fc.property(notADecimal, (bad) => {
+        const good = { tradeId: '1', px: '1', sz: '1', side: 'buy', ts: '1' };
+        expect(push(okxNormalizer('trade', BTC), [good, { ...good, px: bad }])).toEqual({ accepted: false, out: [] });
+      }),
+    );
+    expect(push(okxNormalizer('trade', BTC), { px: '1' }).accepted).toBe(false);
   });
 
   it('bbo-tbt: the first bid and ask level', () => {
     fc.assert(
       fc.property(levelOf, levelOf, msText, (bid, ask, ts) => {
-        const element = { asks: [ask], bids: [bid], ts, seqId: 7 };
-        expect(toQuote(element)).toEqual({ bidPrice: Number(bid[0]), bidAmount: Number(bid[1]), askPrice: Number(ask[0]), askAmount: Number(ask[1]) });
+        const { out } = push(okxNormalizer('quote', BTC), [{ asks: [ask], bids: [bid], ts, seqId: 7 }]);
+        expect(out).toEqual([{ payload: { bidPrice: Number(bid[0]), bidAmount: Number(bid[1]), askPrice: Number(ask[0]), askAmount: Number(ask[1]) }, eventTs: Number(ts) }]);
       }),
     );
-    expect(toQuote({ asks: [], bids: [['1', '1', '0', '1']], ts: '1' })).toBeUndefined();
+    expect(push(okxNormalizer('quote', BTC), [{ asks: [], bids: [['1', '1', '0', '1']], ts: '1' }]).accepted).toBe(false);
   });
 
-  it('liquidation-orders: one liquidation per detail, side = the liquidation order side, price = bkPx', () => {
-    const detail = fc.record({
-      side: fc.constantFrom('buy', 'sell'),
-      posSide: fc.constantFrom('long', 'short', 'net'),
-      bkPx: decimalText,
-      sz: decimalText,
-      bkLoss: decimalText,
-      ccy: fc.constant(''),
-      ts: msText,
-    });
+  it('liquidation-orders: the swap’s own elements, one liquidation per detail; side = the liquidation order’s, price = bkPx', () => {
+    const detail = fc.record({ side: fc.constantFrom('buy', 'sell'), posSide: fc.constantFrom('long', 'short', 'net'), bkPx: decimalText, sz: decimalText, bkLoss: decimalText, ccy: fc.constant(''), ts: msText });
+    const element = fc.record({ instType: fc.constant('SWAP'), instId: fc.constantFrom(BTC, 'ETH-USDT-SWAP'), uly: fc.constant('X'), details: fc.array(detail, { minLength: 1, maxLength: 3 }) });
     fc.assert(
-      fc.property(fc.array(detail, { minLength: 1, maxLength: 4 }), (details) => {
-        const element = { instType: 'SWAP', instId: 'BTC-USDT-SWAP', uly: 'BTC-USDT', instFamily: 'BTC-USDT', details };
-        expect(toLiquidations(element)).toEqual(details.map((d) => ({ payload: { price: Number(d.bkPx), amount: Number(d.sz), side: d.side }, ts: Number(d.ts) })));
+      fc.property(fc.array(element, { minLength: 1, maxLength: 4 }), (data) => {
+        const { accepted, out } = push(okxNormalizer('liquidation', BTC), data);
+        expect(accepted).toBe(true);
+        const expected = data.filter((e) => e.instId === BTC).flatMap((e) => e.details.map((d) => ({ payload: { price: Number(d.bkPx), amount: Number(d.sz), side: d.side }, eventTs: Number(d.ts) })));
+        expect(out).toEqual(expected);
       }),
     );
-    // A short position is closed by a buy liquidation order (the docs' example: posSide short, side buy).
-    expect(toLiquidations({ details: [{ side: 'buy', posSide: 'short', bkPx: '0.007831', sz: '13', ts: '1692266434010' }] })).toEqual([
-      { payload: { price: 0.007831, amount: 13, side: 'buy' }, ts: 1692266434010 },
+    // The docs' example: a short position (posSide short) is closed by a buy liquidation order.
+    expect(push(okxNormalizer('liquidation', 'IOST-USDT-SWAP'), [{ instId: 'IOST-USDT-SWAP', details: [{ side: 'buy', posSide: 'short', bkPx: '0.007831', sz: '13', ts: '1692266434010' }] }]).out).toEqual([
+      { payload: { price: 0.007831, amount: 13, side: 'buy' }, eventTs: 1692266434010 },
     ]);
   });
 
-  it('derivative: merged across the four channels, emitted only once markPrice is known', () => {
-    const update = fc.oneof(
-      fc.record({ channel: fc.constant<DerivativeChannel>('mark-price'), element: fc.record({ instId: fc.constant('BTC-USDT-SWAP'), markPx: decimalText, ts: msText }) }),
-      fc.record({
-        channel: fc.constant<DerivativeChannel>('funding-rate'),
-        element: fc.record({ instId: fc.constant('BTC-USDT-SWAP'), fundingRate: decimalText, fundingTime: msText, nextFundingTime: msText, ts: msText }),
-      }),
-      fc.record({ channel: fc.constant<DerivativeChannel>('open-interest'), element: fc.record({ instId: fc.constant('BTC-USDT-SWAP'), oi: decimalText, oiCcy: decimalText, ts: msText }) }),
-      fc.record({ channel: fc.constant<DerivativeChannel>('index-tickers'), element: fc.record({ instId: fc.constant('BTC-USDT'), idxPx: decimalText, ts: msText }) }),
+  it('derivative: merged across the four feeds, emitted only once markPrice is known, started over after a break', () => {
+    const feed = fc.oneof(
+      fc.record({ stream: fc.constant('mark-price:BTC-USDT-SWAP'), e: fc.record({ instId: fc.constant(BTC), markPx: decimalText, ts: msText }) }),
+      fc.record({ stream: fc.constant('funding-rate:BTC-USDT-SWAP'), e: fc.record({ instId: fc.constant(BTC), fundingRate: decimalText, fundingTime: msText, nextFundingTime: msText, ts: msText }) }),
+      fc.record({ stream: fc.constant('open-interest:BTC-USDT-SWAP'), e: fc.record({ instId: fc.constant(BTC), oi: decimalText, oiCcy: decimalText, ts: msText }) }),
+      fc.record({ stream: fc.constant('index-tickers:BTC-USDT'), e: fc.record({ instId: fc.constant('BTC-USDT'), idxPx: decimalText, ts: msText }) }),
+      fc.constant({ stream: 'reset', e: {} as Record<string, string> }),
     );
     fc.assert(
-      fc.property(fc.array(update, { maxLength: 20 }), (updates) => {
-        const state = new DerivativeState();
-        const model: DerivativeUpdate = {};
-        for (const { channel, element } of updates) {
-          const e = element as Record<string, string>;
-          if (channel === 'mark-price') model.markPrice = Number(e.markPx);
-          if (channel === 'funding-rate') Object.assign(model, { fundingRate: Number(e.fundingRate), nextFundingTs: Number(e.fundingTime) });
-          if (channel === 'open-interest') model.openInterest = Number(e.oi);
-          if (channel === 'index-tickers') model.indexPrice = Number(e.idxPx);
-          const out = state.apply(derivativeUpdate(channel, element)!);
-          expect(out).toEqual(model.markPrice === undefined ? undefined : model);
+      fc.property(fc.array(feed, { maxLength: 25 }), (updates) => {
+        const normalizer = okxNormalizer('derivative', BTC);
+        let model: Record<string, number> = {};
+        for (const { stream, e } of updates as { stream: string; e: Record<string, string> }[]) {
+          if (stream === 'reset') {
+            normalizer.reset();
+            model = {};
+            continue;
+          }
+          if (stream.startsWith('mark-price')) model.markPrice = Number(e.markPx);
+          if (stream.startsWith('funding-rate')) Object.assign(model, { fundingRate: Number(e.fundingRate), nextFundingTs: Number(e.fundingTime) });
+          if (stream.startsWith('open-interest')) model.openInterest = Number(e.oi);
+          if (stream.startsWith('index-tickers')) model.indexPrice = Number(e.idxPx);
+          const out: unknown[] = [];
+          expect(normalizer.push([e], (payload, eventTs) => out.push({ payload, eventTs }), stream)).toBe(true);
+          expect(out).toEqual(model.markPrice === undefined ? [] : [{ payload: model, eventTs: Number(e.ts) }]);
         }
       }),
     );
   });
 
-  it('derivative: an element without its field contributes nothing', () => {
-    expect(derivativeUpdate('mark-price', { ts: '1' })).toBeUndefined();
-    expect(derivativeUpdate('funding-rate', { fundingRate: '' })).toBeUndefined();
+  it('derivative: an element without its feed’s field is refused', () => {
+    const normalizer = okxNormalizer('derivative', BTC);
+    expect(normalizer.push([{ ts: '1' }], () => {}, 'mark-price:BTC-USDT-SWAP')).toBe(false);
+    expect(normalizer.push([{ fundingRate: '' }], () => {}, 'funding-rate:BTC-USDT-SWAP')).toBe(false);
   });
 });
 
@@ -160,6 +177,7 @@ describe('okx frames', () => {
       argument: 'BTC-USDT-SWAP',
       data: [{ px: '1' }],
     });
+    expect(decodeFrame('{"arg":{"channel":"books","instId":"BTC-USDT-SWAP"},"action":"snapshot","data":[]}')).toMatchObject({ kind: 'data', channel: 'books', action: 'snapshot' });
   });
 
   it('any other text is malformed, never a throw', () => {

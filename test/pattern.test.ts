@@ -12,7 +12,7 @@ function errorOf(fn: () => unknown): { code: string; message: string } {
   throw new Error('expected a TesseraError, nothing was thrown');
 }
 
-describe('SPEC §3 examples', () => {
+describe('the README pattern examples', () => {
   it.each([
     ['binance::*', 'binance::btcusdt.kline[interval=1m]', 'synthetic::x.ticks'],
     ['binance::trade.*', 'binance::btcusdt.trade', 'binance::btcusdt.trade[x=1]'],

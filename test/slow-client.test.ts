@@ -27,7 +27,7 @@ function announced(recorder: EnvelopeRecorder): number {
   return recorder.notices('dropped').reduce((sum, n) => sum + n.count, 0);
 }
 
-describe('slow clients (SPEC §9)', () => {
+describe('slow clients', () => {
   it('a client that reads nothing stays within its bound; counted drops equal announced drops', async () => {
     const s = await setup(100, 'drop-newest');
     await flood(s, 10_000);

@@ -143,4 +143,16 @@ describe('router and session supervision', () => {
     expect(recorder.notices('session-closed')).toEqual([{ type: 'notice', kind: 'session-closed', reason: 'restart-limit' }]);
     await expect(service.attachClient(session)).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
   });
+
+  it('a router that crashes past its own intensity stops the service, whatever the provider policy', async () => {
+    const clock = new ManualClock();
+    const service = await startService({ clock, faultInjection: true, providerRestart: { maxRestarts: 100 }, routerRestart: { maxRestarts: 2, withinMs: 60_000 } });
+    for (let restarts = 1; restarts <= 2; restarts++) {
+      await service.crash('router');
+      while ((await service.stats()).router.restarts < restarts);
+    }
+    await service.crash('router');
+    const { fatal } = await service.terminated;
+    expect(fatal?.message).toMatch(/^router crashed 3 times within 60000 ms/);
+  });
 });

@@ -1,26 +1,36 @@
 import { settleWithin } from '../../common/deadline';
 import { TesseraError, isTesseraError, toError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
+import type { ExplainResult } from '../../common/service-types';
 import type { StreamFailure } from '../../providers/contract';
 import type { Identifier } from '../../router/identifier';
 import type { Pattern } from '../../router/pattern';
 import { parsePattern } from '../../router/pattern';
-import type { RouterMsg } from '../../router/router-actor';
+import type { RouteTarget } from '../../router/router-actor';
 import type { ProviderRecord } from '../provider/provider-record';
 import type { Binding, SessionRecord } from '../session/session-record';
 import { wantedOf } from '../session/session-record';
 
+/** What a configure changes: a session's patterns, or the inputs a worker binds. */
+export interface Subscriber {
+  readonly id: string;
+  bindings: Map<string, Binding>;
+  readonly closed: boolean;
+  readonly outbox: RouteTarget;
+  wanted(): Map<string, Map<string, Identifier>>;
+}
+
 /** What configure needs from the manager. */
-export interface ConfigureEnv {
+export interface ConfigureEnv<S extends Subscriber = SessionRecord> {
   readonly providers: ReadonlyMap<string, ProviderRecord>;
   readonly publishNamespaces: ReadonlySet<string>;
   readonly maxPatterns: number;
   readonly callTimeoutMs: number;
   readonly logger: Logger;
-  readonly toRouter: (msg: RouterMsg) => void;
+  /** Binds the new patterns, then unbinds the old (Sessions.rebind). */
+  rebind(subscriber: S, next: Map<string, Binding>, last: boolean): void;
   /** Resolves once the router has handled everything sent before (skipped while it restarts). */
   readonly routerBarrier: () => Promise<void>;
-  readonly reindex: (session: SessionRecord) => void;
 }
 
 /** Parses a pattern and checks its namespace; errors name the pattern. */
@@ -41,7 +51,7 @@ export function resolvePattern(env: Pick<ConfigureEnv, 'providers' | 'publishNam
 }
 
 /** Asks each provider which streams the new patterns need (validate / expand). */
-export async function planBindings(env: ConfigureEnv, patterns: readonly Pattern[], previous: ReadonlyMap<string, Binding>): Promise<Map<string, Binding>> {
+export async function planBindings(env: ConfigureEnv<Subscriber>, patterns: readonly Pattern[], previous: ReadonlyMap<string, Binding>): Promise<Map<string, Binding>> {
   const bindings = new Map<string, Binding>();
   const toPlan = new Map<string, Pattern[]>();
   for (const pattern of patterns) {
@@ -76,11 +86,11 @@ export async function planBindings(env: ConfigureEnv, patterns: readonly Pattern
 }
 
 /**
- * SPEC §7: validate everything, take the newly wanted streams (undoing every subscribe this call
+ * Atomic configure (ARCHITECTURE.md, control path): validate everything, take the newly wanted streams (undoing every subscribe this call
  * made if one fails), bind the new patterns before unbinding the old (no gap for patterns kept),
  * then release what is no longer wanted.
  */
-export async function configureSession(env: ConfigureEnv, session: SessionRecord, texts: readonly unknown[]): Promise<string[]> {
+export async function configureSession<S extends Subscriber>(env: ConfigureEnv<S>, session: S, texts: readonly unknown[], last = false): Promise<string[]> {
   if (texts.length > env.maxPatterns) {
     throw new TesseraError('LIMIT_EXCEEDED', `at most ${env.maxPatterns} patterns per session, got ${texts.length}`, { details: { limit: 'maxPatternsPerSession' } });
   }
@@ -108,11 +118,7 @@ export async function configureSession(env: ConfigureEnv, session: SessionRecord
     });
   }
 
-  const old = session.bindings;
-  session.bindings = next;
-  env.reindex(session);
-  for (const [canonical, binding] of next) if (!old.has(canonical)) env.toRouter({ type: 'bind', pattern: binding.pattern, target: session.outbox });
-  for (const [canonical, binding] of old) if (!next.has(canonical)) env.toRouter({ type: 'unbind', pattern: binding.pattern, target: session.outbox });
+  env.rebind(session, next, last);
   await env.routerBarrier();
 
   const releasing = [...removed].flatMap(([name, streams]) => {
@@ -124,9 +130,34 @@ export async function configureSession(env: ConfigureEnv, session: SessionRecord
   return [...next.keys()].sort();
 }
 
+/** What a pattern would start and what of it already flows (`published` for a publish namespace). */
+export async function explainPattern(env: ConfigureEnv, text: string, published: (pattern: Pattern) => string[]): Promise<ExplainResult> {
+  const pattern = resolvePattern(env, text);
+  const [binding] = (await planBindings(env, [pattern], new Map())).values();
+  const record = env.providers.get(pattern.namespace);
+  const flowing = record ? record.streams.live().filter((id) => pattern.matches(id)).map((id) => id.canonical) : published(pattern);
+  const streams = capped(binding.streams.map((id) => id.canonical).sort());
+  const flows = capped(flowing.sort());
+  return {
+    pattern: pattern.canonical,
+    exact: pattern.exact,
+    streams: streams.listed,
+    flowing: flows.listed,
+    ...(streams.omitted > 0 ? { streamsOmitted: streams.omitted } : {}),
+    ...(flows.omitted > 0 ? { flowingOmitted: flows.omitted } : {}),
+  };
+}
+
+/** Longest list an `explain` answer carries; the rest is counted, not listed. */
+const MAX_LISTED = 1_000;
+
+function capped(items: string[]): { listed: string[]; omitted: number } {
+  return items.length <= MAX_LISTED ? { listed: items, omitted: 0 } : { listed: items.slice(0, MAX_LISTED), omitted: items.length - MAX_LISTED };
+}
+
 type Acquired = Map<string, { provider: ProviderRecord; failures: StreamFailure[] }>;
 
-async function acquireAll(env: ConfigureEnv, added: Map<string, Map<string, Identifier>>): Promise<Acquired> {
+async function acquireAll(env: ConfigureEnv<Subscriber>, added: Map<string, Map<string, Identifier>>): Promise<Acquired> {
   const acquired: Acquired = new Map();
   await Promise.all(
     [...added].map(async ([name, streams]) => {
@@ -161,7 +192,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => T): Pr
 }
 
 /** Lets the providers catch up with releases, so the caller returns to a settled state. */
-function settle(env: ConfigureEnv, providers: readonly ProviderRecord[]): Promise<void> {
+function settle(env: ConfigureEnv<Subscriber>, providers: readonly ProviderRecord[]): Promise<void> {
   return settleWithin(Promise.all(providers.map((p) => p.streams.settled())), env.callTimeoutMs);
 }
 

@@ -1,27 +1,26 @@
+import { assertNever } from '../../common/assert-never';
 import type { Clock } from '../../common/clock';
-import type { MessageEnvelope } from '../../common/envelope';
 import { settleWithin } from '../../common/deadline';
 import { TesseraError, toError } from '../../common/errors';
 import type { JsonValue, Payload } from '../../common/json';
 import type { Logger } from '../../common/logger';
-import { assertFinitePayload, messageBytes } from '../../common/payload-size';
-import type { ExplainResult, Limits, OverflowPolicy, RestartPolicy, ServiceStats } from '../../common/service-types';
-import type { Provider, ProviderFactory } from '../../providers/contract';
+import type { CrashTarget, Limits, OverflowPolicy, RestartPolicy, ServiceStats } from '../../common/service-types';
 import { parseIdentifier } from '../../router/identifier';
-import { RouterPort } from '../../router/port';
-import type { RouteTarget, RouterMsg } from '../../router/router-actor';
-import { spawnRouter } from '../../router/router-actor';
+import type { RouteTarget } from '../../router/router-actor';
 import type { ConfigureEnv } from './configure';
-import { configureSession, planBindings, resolvePattern } from './configure';
+import { configureSession, explainPattern } from './configure';
 import type { ManagerMsg } from './manager-protocol';
 import type { ActorHandle, Reply } from '../nact';
-import { spawnGroup } from '../nact';
-import { ProviderRecord } from '../provider/provider-record';
+import { ProviderSet } from './provider-set';
 import { Sessions } from '../session/sessions';
-import { PublishedStreams } from './published';
 import type { Pattern } from '../../router/pattern';
+import { PublishedStreams } from './published';
+import { Publishing } from './publishing';
+import { RouterLifecycle } from './router-lifecycle';
 import { StreamDirectory } from '../../router/streams';
 import { newEpoch } from '../../common/epoch';
+import { WorkerRecord, type WorkerEnv } from '../worker/worker-record';
+import { workerStats } from '../worker/worker-stats';
 
 export interface ManagerConfig {
   readonly clock: Clock;
@@ -30,12 +29,11 @@ export interface ManagerConfig {
   readonly faultInjection: boolean;
   readonly providerRestart: RestartPolicy;
   readonly sessionRestart: { readonly maxRestarts: number; readonly withinMs: number };
+  readonly routerRestart: { readonly maxRestarts: number; readonly withinMs: number };
   readonly limits: Limits;
   readonly callTimeoutMs: number;
   readonly sessionDefaults: { readonly idleAfterMs: number; readonly outBuffer: number; readonly overflow: OverflowPolicy };
 }
-
-const NAMESPACE = /^[a-z0-9_-]{1,64}$/;
 
 /**
  * The single owner of the desired state: which providers exist, which patterns each session
@@ -44,30 +42,24 @@ const NAMESPACE = /^[a-z0-9_-]{1,64}$/;
  * answers through the message's reply, so one stalled provider holds up nothing else.
  */
 export class Manager {
-  private readonly providers = new Map<string, ProviderRecord>();
+  private readonly providers: ProviderSet;
   private readonly sessions: Sessions;
-  private readonly port = new RouterPort();
-  private readonly logger: Logger;
-  private readonly providerGroup: ActorHandle<never>;
+  private readonly router: RouterLifecycle;
+  private readonly publishing: Publishing;
   /** seq counters per namespace under this service's epoch: a provider removed and added again carries on. */
   private readonly streams = new StreamDirectory(newEpoch());
-  private readonly published: PublishedStreams;
-  private router: ActorHandle<RouterMsg> | null = null;
-  private routerIncarnation = 0;
-  private readonly routeTotals = { routed: 0, matches: 0 };
-  private routerRestarts = 0;
-  private routerCrashes: number[] = [];
+  private readonly logger: Logger;
   private incarnations = 0;
   private stopping = false;
   private readonly configureEnv: ConfigureEnv;
+  private readonly workerEnv: WorkerEnv;
 
   constructor(
     private readonly self: ActorHandle<ManagerMsg>,
     private readonly config: ManagerConfig,
-    private readonly onFatal: (error: Error) => void,
+    onFatal: (error: Error) => void,
   ) {
     this.logger = config.logger.child({ cmp: 'manager' });
-    this.providerGroup = spawnGroup(self.asParent, 'providers');
     this.sessions = new Sessions({
       parent: self.asParent,
       clock: config.clock,
@@ -76,7 +68,7 @@ export class Manager {
       defaults: config.sessionDefaults,
       restart: config.sessionRestart,
       toManager: (msg) => self.send(msg),
-      toRouter: (msg) => this.router?.send(msg),
+      toRouter: (msg) => this.router.send(msg),
       releaseStreams: (name, ids) => this.providers.get(name)?.streams.release(ids),
       clientPort: {
         publish: (sessionId, attachment, id, payload) => this.ask((reply) => ({ type: 'publish', sessionId, attachment, id, payload, reply })),
@@ -84,25 +76,56 @@ export class Manager {
       },
       nextIncarnation: () => ++this.incarnations,
     });
-    this.streams.onForget = (id) => this.router?.send({ type: 'forget', id });
-    this.published = new PublishedStreams(
-      this.streams,
-      config.clock,
-      { maxStreams: config.limits.maxPublishedStreams, idleMs: config.limits.publishedIdleMs },
-      (id) => [...(this.sessions.byNamespace.get(id.namespace) ?? [])].some((s) => [...s.bindings.values()].some((b) => b.pattern.matches(id))),
-      () => self.send({ type: 'published-sweep' }),
-    );
+    this.router = new RouterLifecycle({
+      parent: self.asParent,
+      clock: config.clock,
+      logger: this.logger,
+      restart: config.routerRestart,
+      callTimeoutMs: config.callTimeoutMs,
+      streams: this.streams,
+      bindings: () => this.bindings(),
+      crashed: (incarnation, error) => self.send({ type: 'router-crashed', incarnation, error }),
+      fatal: onFatal,
+    });
+    this.providers = new ProviderSet({
+      parent: self.asParent,
+      port: this.router.port,
+      clock: config.clock,
+      logger: config.logger,
+      policy: config.providerRestart,
+      callTimeoutMs: config.callTimeoutMs,
+      publishNamespaces: config.publishNamespaces,
+      streams: this.streams,
+      nextIncarnation: () => ++this.incarnations,
+      toManager: (msg) => self.send(msg),
+      notifyBound: (namespace, notice) => this.sessions.notifyNamespace(namespace, notice),
+    });
     this.configureEnv = {
-      providers: this.providers,
+      providers: this.providers.records,
       publishNamespaces: config.publishNamespaces,
       maxPatterns: config.limits.maxPatternsPerSession,
       callTimeoutMs: config.callTimeoutMs,
       logger: this.logger,
-      toRouter: (msg) => this.router?.send(msg),
-      routerBarrier: () => this.routerBarrier(),
-      reindex: (session) => this.sessions.index(session, session.namespaces()),
+      rebind: (session, next, last) => this.sessions.rebind(session, next, last),
+      routerBarrier: () => this.router.barrier(),
     };
-    this.startRouter();
+    this.workerEnv = {
+      configure: { ...this.configureEnv, maxPatterns: Number.MAX_SAFE_INTEGER, rebind: (inputs, next) => inputs.rebind(next, (msg) => this.router.send(msg)) },
+      dependencies: (ns) => {
+        const record = this.providers.get(ns);
+        return record instanceof WorkerRecord ? record.inputs.namespaces() : undefined;
+      },
+      maxPendingInputs: 65_536,
+    };
+    this.streams.onForget = (id) => this.router.send({ type: 'forget', id });
+    const published = new PublishedStreams(
+      this.streams,
+      config.clock,
+      { maxStreams: config.limits.maxPublishedStreams, idleMs: config.limits.publishedIdleMs },
+      (id) => this.sessions.watches(id),
+      () => self.send({ type: 'published-sweep' }),
+    );
+    this.publishing = new Publishing(this.router.port, config.clock, published, config.publishNamespaces, (namespace) => this.providers.has(namespace));
   }
 
   /** Requests from client handles travel through the manager's own mailbox. */
@@ -113,9 +136,15 @@ export class Manager {
   handle(msg: ManagerMsg): void {
     switch (msg.type) {
       case 'add-provider':
-        return this.answer(msg.reply, () => this.addProvider(msg.name, msg.source));
+        return this.answer(msg.reply, () => this.providers.add(msg.name, msg.source, () => this.stopping));
       case 'remove-provider':
-        return this.answer(msg.reply, () => this.removeProvider(msg.name));
+        return this.answer(msg.reply, () => this.removeProvider(msg.name, false));
+      case 'add-worker': {
+        const source = msg.source;
+        return this.answer(msg.reply, () => this.providers.add(msg.name, source, () => this.stopping, (name, env) => new WorkerRecord(name, source, env, this.workerEnv)));
+      }
+      case 'remove-worker':
+        return this.answer(msg.reply, () => this.removeProvider(msg.name, true));
       case 'new-session':
         return this.answer(msg.reply, async () => this.sessions.create(msg.options));
       case 'attach':
@@ -125,7 +154,7 @@ export class Manager {
       case 'configure': {
         const session = this.sessions.byId.get(msg.sessionId);
         if (session === undefined) return msg.reply.reject(new TesseraError('SESSION_NOT_FOUND', `no session "${msg.sessionId}"`));
-        return this.answer(msg.reply, () => session.queue.run(() => configureSession(this.configureEnv, session, msg.patterns)));
+        return this.answer(msg.reply, () => session.queue.run(() => configureSession(this.configureEnv, session, msg.patterns, msg.last)));
       }
       case 'close-session':
         return this.answer(msg.reply, () => this.closeSession(msg.sessionId));
@@ -134,7 +163,7 @@ export class Manager {
       case 'request':
         return this.answer(msg.reply, () => this.request(msg.sessionId, msg.attachment, msg.id, msg.body));
       case 'explain':
-        return this.answer(msg.reply, () => this.explain(msg.pattern));
+        return this.answer(msg.reply, () => explainPattern(this.configureEnv, msg.pattern, (pattern) => this.publishing.matching(pattern)));
       case 'stats':
         return this.answer(msg.reply, () => this.stats());
       case 'crash':
@@ -148,19 +177,17 @@ export class Manager {
       case 'provider-event':
         return this.providerEvent(msg);
       case 'router-crashed':
-        return this.routerCrashed(msg.incarnation, msg.error);
+        return this.stopping ? undefined : this.router.crashed(msg.incarnation, msg.error);
       case 'session-crashed':
         return this.sessions.crashed(msg.sessionId, msg.incarnation, msg.error);
       case 'session-idle':
         return this.sessions.idleFired(msg.sessionId, msg.timer);
+      case 'slow-client':
+        return this.sessions.cutOff(msg.sessionId, msg.attachment);
       case 'published-sweep':
-        return this.published.sweep();
-      case 'slow-client': {
-        const session = this.sessions.byId.get(msg.sessionId);
-        if (session === undefined || session.attachment !== msg.attachment || session.attachment === 0) return;
-        this.sessions.detach(session, { type: 'notice', kind: 'disconnected', reason: 'slow-client', dropped: session.outbox.dropped });
-        return;
-      }
+        return this.publishing.sweep();
+      default:
+        return assertNever(msg);
     }
   }
 
@@ -179,46 +206,12 @@ export class Manager {
     task?.catch((error) => this.logger.error('background task failed', { error: toError(error).message }));
   }
 
-  private async addProvider(name: string, source: Provider | ProviderFactory): Promise<void> {
-    if (typeof name !== 'string' || !NAMESPACE.test(name.toLowerCase())) {
-      throw new TesseraError('BAD_REQUEST', `provider name must be 1-64 chars of a-z 0-9 _ -, got ${JSON.stringify(name)}`);
-    }
-    name = name.toLowerCase();
-    if (this.providers.has(name)) throw new TesseraError('PROVIDER_EXISTS', `provider "${name}" exists`);
-    if (this.config.publishNamespaces.has(name)) throw new TesseraError('PROVIDER_EXISTS', `"${name}" is a publish namespace`);
-    const record = new ProviderRecord(name, source, {
-      parent: this.providerGroup.asParent,
-      port: this.port,
-      clock: this.config.clock,
-      logger: this.config.logger,
-      policy: this.config.providerRestart,
-      callTimeoutMs: this.config.callTimeoutMs,
-      nextIncarnation: () => ++this.incarnations,
-      streams: this.streams,
-      toManager: (msg) => this.self.send(msg),
-      notifyBound: (namespace, notice) => this.sessions.notifyNamespace(namespace, notice),
-    });
-    this.providers.set(name, record);
-    try {
-      await record.start();
-    } catch (error) {
-      if (this.providers.get(name) === record) this.providers.delete(name);
-      if (this.stopping) throw shuttingDown();
-      throw new TesseraError('PROVIDER_START_FAILED', `provider "${name}" failed to start: ${toError(error).message}`, { cause: error });
-    }
-  }
-
-  private async removeProvider(name: string): Promise<void> {
-    const record = this.providers.get(typeof name === 'string' ? name.toLowerCase() : '');
-    if (record === undefined) throw new TesseraError('PROVIDER_NOT_FOUND', `no provider "${name}"`);
-    this.providers.delete(record.name);
-    for (const session of [...(this.sessions.byNamespace.get(record.name) ?? [])]) {
-      const gone = [...session.bindings].filter(([, b]) => b.pattern.namespace === record.name);
-      session.bindings = new Map([...session.bindings].filter(([, b]) => b.pattern.namespace !== record.name));
-      for (const [, binding] of gone) this.router?.send({ type: 'unbind', pattern: binding.pattern, target: session.outbox });
-      this.sessions.index(session, session.namespaces());
-      session.outbox.notice({ type: 'notice', kind: 'unbound', namespace: record.name, patterns: gone.map(([canonical]) => canonical) });
-    }
+  private async removeProvider(name: string, worker: boolean): Promise<void> {
+    const found = this.providers.get(typeof name === 'string' ? name.toLowerCase() : '');
+    if (found !== undefined && found instanceof WorkerRecord !== worker) throw new TesseraError('PROVIDER_NOT_FOUND', `no ${worker ? 'worker' : 'provider'} "${name}"`);
+    const record = this.providers.remove(name);
+    this.sessions.dropNamespace(record.name);
+    for (const other of this.workers()) this.background(other.inputsGone(record.name));
     await record.stop();
   }
 
@@ -231,68 +224,22 @@ export class Manager {
   }
 
   private publish(sessionId: string, attachment: number, text: string, payload: Payload): void {
-    const session = this.sessions.get(sessionId);
-    if (session.attachment !== attachment) throw new TesseraError('CLIENT_NOT_ATTACHED', `this client is no longer attached to session ${sessionId}`);
-    const id = parseIdentifier(text);
-    assertFinitePayload(payload, 'payload');
-    const size = messageBytes(payload);
-    if (this.providers.has(id.namespace)) throw new TesseraError('FORBIDDEN_NAMESPACE', `"${id.namespace}" belongs to a provider; clients cannot publish into it`);
-    if (!this.config.publishNamespaces.has(id.namespace)) throw new TesseraError('UNKNOWN_NAMESPACE', `"${id.namespace}" is not a publish namespace`);
-    const counter = this.published.counter(id);
-    const msg: MessageEnvelope = { type: 'message', id: counter.id, seq: ++counter.seq, epoch: counter.epoch, ts: this.config.clock.now(), eventTs: undefined, payload, size };
-    counter.last = msg;
-    this.port.push(msg);
+    this.sessions.requireAttached(sessionId, attachment);
+    this.publishing.publish(text, payload);
   }
 
   private async request(sessionId: string, attachment: number, text: string, body: JsonValue): Promise<JsonValue> {
-    const session = this.sessions.get(sessionId);
-    if (session.attachment !== attachment) throw new TesseraError('CLIENT_NOT_ATTACHED', `this client is no longer attached to session ${sessionId}`);
-    const id = parseIdentifier(text);
-    const record = this.providers.get(id.namespace);
-    if (record === undefined) {
-      if (this.config.publishNamespaces.has(id.namespace)) throw new TesseraError('NOT_SUPPORTED', `publish namespace "${id.namespace}" has no provider to answer requests`);
-      throw new TesseraError('UNKNOWN_NAMESPACE', `no provider "${id.namespace}"`);
-    }
-    try {
-      return await record.request(id, body);
-    } catch (error) {
-      if (error instanceof TesseraError) throw error;
-      throw new TesseraError('PROVIDER_NOT_FOUND', `provider "${record.name}" could not answer: ${toError(error).message}`, { cause: error });
-    }
-  }
-
-  private async explain(text: string): Promise<ExplainResult> {
-    const pattern = resolvePattern(this.configureEnv, text);
-    const [binding] = (await planBindings(this.configureEnv, [pattern], new Map())).values();
-    const record = this.providers.get(pattern.namespace);
-    const flowing = record ? record.streams.live().filter((id) => pattern.matches(id)).map((id) => id.canonical) : this.publishedMatching(pattern);
-    const streams = capped(binding.streams.map((id) => id.canonical).sort());
-    const flows = capped(flowing.sort());
-    return {
-      pattern: pattern.canonical,
-      exact: pattern.exact,
-      streams: streams.listed,
-      flowing: flows.listed,
-      ...(streams.omitted > 0 ? { streamsOmitted: streams.omitted } : {}),
-      ...(flows.omitted > 0 ? { flowingOmitted: flows.omitted } : {}),
-    };
-  }
-
-  private publishedMatching(pattern: Pattern): string[] {
-    return [...this.streams.namespace(pattern.namespace).values()].filter((c) => pattern.matches(c.identifier)).map((c) => c.id);
+    this.sessions.requireAttached(sessionId, attachment);
+    return this.providers.request(parseIdentifier(text), body);
   }
 
   private async stats(): Promise<ServiceStats> {
-    const counters = await (this.router?.ask<{ routed: number; matches: number; cacheSize: number; bindings: number }>(
-      (reply) => ({ type: 'counters', reply }),
-      this.config.callTimeoutMs,
-      () => new TesseraError('TIMEOUT', 'router did not answer'),
-      () => new Error('router restarting'),
-    ) ?? Promise.reject(new Error('router restarting'))).catch(() => ({ routed: 0, matches: 0, cacheSize: 0, bindings: 0 }));
+    const router = await this.router.stats();
     const listed = [...this.sessions.byId.values()].slice(0, MAX_LISTED);
     const omitted = this.sessions.byId.size - listed.length;
     return {
-      providers: [...this.providers.values()].map((p) => ({ name: p.name, state: p.state, streams: p.streams.live().length, msgs: p.counters.msgs, restarts: p.restarts })),
+      providers: this.providers.stats((p) => !(p instanceof WorkerRecord)),
+      workers: this.workers().map(workerStats),
       ...(omitted > 0 ? { sessionsOmitted: omitted } : {}),
       sessions: listed.map((s) => ({
         id: s.id,
@@ -304,17 +251,15 @@ export class Manager {
         dropped: s.outbox.dropped,
         restarts: s.restarts,
       })),
-      router: { ...counters, dropped: this.port.dropped, restarts: this.routerRestarts },
+      router,
     };
   }
 
-  private crash(target: ManagerMsg & { type: 'crash' } extends { target: infer T } ? T : never): void {
+  private crash(target: CrashTarget): void {
     if (!this.config.faultInjection) throw new TesseraError('NOT_SUPPORTED', 'crash() needs the service started with { faultInjection: true }');
-    if (target === 'router') return this.router?.send({ type: 'crash', error: new Error('fault injection: router crash') });
+    if (target === 'router') return this.router.crash();
     if ('session' in target) return this.sessions.crash(this.sessions.get(target.session));
-    const record = this.providers.get(target.provider);
-    if (record === undefined) throw new TesseraError('PROVIDER_NOT_FOUND', `no provider "${target.provider}"`);
-    record.crash();
+    this.providers.crash('provider' in target ? target.provider : target.worker);
   }
 
   private providerEvent(msg: ManagerMsg & { type: 'provider-event' }): void {
@@ -323,69 +268,43 @@ export class Manager {
     const event = msg.event;
     switch (event.kind) {
       case 'stream-down':
+        return this.sessions.notifyStream(msg.name, event.id, { type: 'notice', kind: 'stream-down', id: event.id, reason: event.reason });
       case 'stream-up':
-        for (const session of this.sessions.byNamespace.get(msg.name) ?? []) {
-          if (![...session.bindings.values()].some((b) => b.streams.some((id) => id.canonical === event.id))) continue;
-          session.outbox.notice(event.kind === 'stream-down' ? { type: 'notice', kind: 'stream-down', id: event.id, reason: event.reason } : { type: 'notice', kind: 'stream-up', id: event.id });
-        }
-        return;
+        return this.sessions.notifyStream(msg.name, event.id, { type: 'notice', kind: 'stream-up', id: event.id });
       case 'provider-down':
         return this.sessions.notifyNamespace(msg.name, { type: 'notice', kind: 'provider-down', provider: msg.name, reason: 'reported', message: event.reason });
       case 'provider-up':
         return this.sessions.notifyNamespace(msg.name, { type: 'notice', kind: 'provider-up', provider: msg.name });
+      default:
+        return assertNever(event);
     }
   }
 
-  private startRouter(): void {
-    const incarnation = ++this.routerIncarnation;
-    const bindings: [Pattern, RouteTarget][] = [];
-    for (const session of this.sessions.byId.values()) for (const binding of session.bindings.values()) bindings.push([binding.pattern, session.outbox]);
-    this.router = spawnRouter(this.self.asParent, `router-${incarnation}`, this.port, this.routeTotals, this.streams, this.config.clock, bindings, (error) => this.self.send({ type: 'router-crashed', incarnation, error }));
+  /** Every session's bindings and every worker's inputs, for a new router incarnation's table. */
+  private *bindings(): Iterable<[Pattern, RouteTarget]> {
+    for (const session of this.sessions.byId.values()) for (const binding of session.bindings.values()) yield [binding.pattern, session.outbox];
+    for (const worker of this.workers()) for (const binding of worker.inputs.subscriber.bindings.values()) yield [binding.pattern, worker.port];
   }
 
-  private routerCrashed(incarnation: number, error: Error): void {
-    if (incarnation !== this.routerIncarnation || this.stopping) return;
-    const now = this.config.clock.now();
-    this.routerCrashes = this.routerCrashes.filter((t) => now - t < this.config.providerRestart.withinMs);
-    this.routerCrashes.push(now);
-    if (this.routerCrashes.length > this.config.providerRestart.maxRestarts) {
-      this.onFatal(new Error(`router crashed ${this.routerCrashes.length} times within ${this.config.providerRestart.withinMs} ms: ${error.message}`));
-      return;
-    }
-    this.logger.warn('router crashed; rebuilding it from the sessions', { error: error.message });
-    this.routerRestarts++;
-    this.startRouter();
-  }
-
-  private async routerBarrier(): Promise<void> {
-    const router = this.router;
-    if (router === null) return;
-    await router
-      .ask<void>((reply) => ({ type: 'sync', reply }), this.config.callTimeoutMs, () => new Error('router sync timed out'), () => new Error('router gone'))
-      .catch(() => undefined);
+  private workers(): WorkerRecord[] {
+    // The first router incarnation asks for bindings while the manager is still being built.
+    const records: ReadonlyMap<string, unknown> | undefined = this.providers?.records;
+    return records === undefined ? [] : [...records.values()].filter((p) => p instanceof WorkerRecord);
   }
 
   /** Graceful: clients completed, providers stopped, router stopped. */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    this.published.stop();
+    this.publishing.stop();
     for (const session of [...this.sessions.byId.values()]) this.sessions.close(session, 'shutdown');
-    const records = [...this.providers.values()];
-    this.providers.clear();
-    await Promise.all(records.map((record) => record.stop().catch(() => undefined)));
-    this.router?.stop(shuttingDown());
-    this.router = null;
-    this.port.close();
+    await this.providers.stopAll();
+    this.router.stop(shuttingDown());
   }
 }
 
-/** Longest list an `explain` or `stats` answer carries; the rest is counted, not listed. */
+/** Most sessions a `stats` answer lists; the rest are counted (`sessionsOmitted`). */
 const MAX_LISTED = 1_000;
-
-function capped(items: string[]): { listed: string[]; omitted: number } {
-  return items.length <= MAX_LISTED ? { listed: items, omitted: 0 } : { listed: items.slice(0, MAX_LISTED), omitted: items.length - MAX_LISTED };
-}
 
 function shuttingDown(): TesseraError {
   return new TesseraError('SHUTTING_DOWN', 'the service is shutting down');

@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from '../../common/clock';
 import type { Identifier } from '../../router/identifier';
+import type { Pattern } from '../../router/pattern';
 import type { StreamCounter, StreamDirectory } from '../../router/streams';
 
 export interface PublishedLimits {
@@ -44,6 +45,13 @@ export class PublishedStreams {
     while (this.recent.size > this.limits.maxStreams) this.evictOldest();
     this.arm();
     return entry.counter;
+  }
+
+  /** Ids remembered now that `pattern` matches. */
+  matching(pattern: Pattern): string[] {
+    const out: string[] = [];
+    for (const { counter } of this.recent.values()) if (counter.identifier.namespace === pattern.namespace && pattern.matches(counter.identifier)) out.push(counter.id);
+    return out;
   }
 
   /** Lets idle, unwatched ids go; watched ones count as used now. */

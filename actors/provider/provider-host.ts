@@ -1,3 +1,4 @@
+import { assertNever } from '../../common/assert-never';
 import { TesseraError, toError } from '../../common/errors';
 import type { JsonValue } from '../../common/json';
 import type { Provider, StreamFailure } from '../../providers/contract';
@@ -17,6 +18,11 @@ export type HostMsg =
   | { readonly type: 'unsubscribe'; readonly ids: readonly Identifier[]; readonly reply: Reply<void> }
   | { readonly type: 'request'; readonly id: Identifier; readonly body: JsonValue; readonly reply: Reply<JsonValue> }
   | { readonly type: 'stop'; readonly reply: Reply<void> }
+  /**
+   * Work run in the provider's own turn (a worker's input batch, its `inputs`). With a reply it
+   * is a guarded call like the others; without one it is synchronous work whose throw is a crash.
+   */
+  | { readonly type: 'run'; readonly what: string; readonly task: (provider: Provider) => unknown; readonly reply?: Reply<unknown> }
   /** The provider failed outside a call (a timer, a socket callback, a fault injection). */
   | { readonly type: 'fail'; readonly error: Error };
 
@@ -118,14 +124,21 @@ async function handle(state: HostState, msg: HostMsg, timeoutMs: number): Promis
         msg.reply.resolve();
       }
       break;
+    case 'run':
+      if (msg.reply === undefined) {
+        if (state.failedWith === undefined) msg.task(provider);
+      } else msg.reply.resolve(await guarded(state, timeoutMs, msg.what, () => msg.task(provider)));
+      break;
     case 'fail':
       throw msg.error;
+    default:
+      return assertNever(msg);
   }
   return state;
 }
 
 function replyOf(msg: HostMsg): Reply<never> | undefined {
-  return msg.type === 'fail' ? undefined : (msg.reply as Reply<never>);
+  return msg.type === 'fail' ? undefined : (msg.reply as Reply<never> | undefined);
 }
 
 /**

@@ -16,7 +16,7 @@ import { IncarnationContext } from './provider-context';
 import type { HostMsg, PlanOutcome } from './provider-host';
 import { spawnProviderHost } from './provider-host';
 import { RestartTracker } from '../../common/restart-policy';
-import { StreamRefs } from './stream-refs';
+import { StreamRefs, type StreamHost } from './stream-refs';
 
 /** What a provider record needs from the manager. */
 export interface ProviderEnv {
@@ -39,7 +39,7 @@ export interface ProviderEnv {
 type Host = ActorHandle<HostMsg> & { fail(error: Error): void };
 
 /**
- * One provider under supervision (SPEC §8): its current host actor, its streams, and its
+ * One provider under supervision (ARCHITECTURE.md, "Supervision tree"): its current host actor, its streams, and its
  * restarts with backoff and intensity. Only the manager calls into it.
  */
 export class ProviderRecord {
@@ -48,7 +48,7 @@ export class ProviderRecord {
   readonly streams: StreamRefs;
   readonly counters: ProviderCounters;
   private readonly tracker: RestartTracker;
-  private readonly logger: Logger;
+  protected readonly logger: Logger;
   private host: Host | null = null;
   private restartTimer: TimerHandle | null = null;
   private lastCrashHandled = 0;
@@ -56,17 +56,34 @@ export class ProviderRecord {
   constructor(
     readonly name: string,
     private readonly source: Provider | ProviderFactory,
-    private readonly env: ProviderEnv,
+    protected readonly env: ProviderEnv,
   ) {
     this.counters = { msgs: 0, invalidEmits: 0, directory: env.streams };
     this.logger = env.logger.child({ cmp: 'provider', provider: name });
     this.tracker = new RestartTracker(env.policy);
     this.streams = new StreamRefs(
-      { subscribe: (ids) => this.call<StreamFailure[]>((reply) => ({ type: 'subscribe', ids, reply })), unsubscribe: (ids) => this.call<void>((reply) => ({ type: 'unsubscribe', ids, reply })) },
+      this.streamHost(),
       this.logger,
       (id, reason) => env.notifyBound(name, { type: 'notice', kind: 'stream-down', id: id.canonical, reason }),
       (ids) => ids.forEach((id) => env.streams.stopped(id.canonical, name)),
     );
+  }
+
+  /** How stream calls reach the provider; a worker wraps them to bind its inputs around them. */
+  protected streamHost(): StreamHost {
+    return {
+      subscribe: (ids) => this.call<StreamFailure[]>((reply) => ({ type: 'subscribe', ids, reply })),
+      unsubscribe: (ids) => this.call<void>((reply) => ({ type: 'unsubscribe', ids, reply })),
+    };
+  }
+
+  /** A new incarnation's host exists (it is about to be started). */
+  protected launched(): void {}
+
+  /** Hands a message to the current host; false while there is none (restarting, stopped). */
+  protected sendToHost(msg: HostMsg): boolean {
+    this.host?.send(msg);
+    return this.host !== null;
   }
 
   get restarts(): number {
@@ -186,10 +203,11 @@ export class ProviderRecord {
       this.env.toManager({ type: 'provider-crashed', name: this.name, incarnation, error }),
     );
     this.host = host;
+    this.launched();
     await this.call<void>((reply) => ({ type: 'start', reply }));
   }
 
-  private call<R>(build: (reply: Reply<R>) => HostMsg): Promise<R> {
+  protected call<R>(build: (reply: Reply<R>) => HostMsg): Promise<R> {
     const host = this.host;
     if (host === null) return Promise.reject(this.gone());
     return host.ask<R>(build, this.env.callTimeoutMs * 2, () => this.timeout('call'), () => this.gone());

@@ -24,7 +24,7 @@ interface Entry {
 }
 
 /**
- * Reference-counted streams of one provider (SPEC §6), reconciled towards the wanted set: the
+ * Reference-counted streams of one provider, reconciled towards the wanted set: the
  * first session that needs a stream makes the provider subscribe, the last to let go makes it
  * unsubscribe. Calls are batched and strictly one at a time, so concurrent configures of
  * different sessions share one subscribe and never race each other.
@@ -171,7 +171,7 @@ export class StreamRefs {
     try {
       await this.host.unsubscribe(stale.map((e) => e.id));
     } catch (error) {
-      // A failed release is logged, never returned (SPEC §7.5); the provider restarts anyway.
+      // A failed release is logged, never returned (ARCHITECTURE.md, "Release timing"); the provider restarts anyway.
       this.logger.warn('unsubscribe failed', { error: toError(error).message });
     }
     // Unless someone wanted it back meanwhile (it is subscribed again next).

@@ -2,7 +2,7 @@ import { Observable } from 'rxjs';
 import type { Envelope } from '../../common/envelope';
 import { TesseraError } from '../../common/errors';
 import type { JsonValue, Payload } from '../../common/json';
-import type { Client } from '../../common/service-types';
+import type { Client, Resumed } from '../../common/service-types';
 import type { Outbox } from './outbox';
 import type { SessionRecord } from './session-record';
 
@@ -25,6 +25,7 @@ export class ClientHandle implements Client {
     private readonly session: SessionRecord,
     private readonly attachment: number,
     private readonly port: ClientPort,
+    readonly resumed: Resumed,
   ) {
     this.sessionId = session.id;
     this.outbox = session.outbox;

@@ -1,3 +1,4 @@
+import { assertNever } from '../../common/assert-never';
 import type { Envelope, MessageEnvelope, Notice } from '../../common/envelope';
 import { ENVELOPE_OVERHEAD_BYTES } from '../../common/payload-size';
 import type { OverflowPolicy } from '../../common/service-types';
@@ -30,7 +31,7 @@ function noticeCost(notice: Notice): number {
 }
 
 /**
- * A session's bounded out-buffer (SPEC §9). The router offers messages straight into it; the
+ * A session's bounded out-buffer (ARCHITECTURE.md, hop 3). The router offers messages straight into it; the
  * session actor drains it to the client when the client can take them. It outlives session
  * actor incarnations so a restart loses nothing.
  */
@@ -268,6 +269,8 @@ export class Outbox {
         this.countDrop();
         if (this.attached) this.onSlowClient();
         return false;
+      default:
+        return assertNever(this.policy);
     }
   }
 

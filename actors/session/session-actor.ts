@@ -1,3 +1,4 @@
+import { assertNever } from '../../common/assert-never';
 import type { ActorHandle, ActorParent } from '../nact';
 import { spawnActor } from '../nact';
 import type { Outbox } from './outbox';
@@ -28,6 +29,8 @@ export function spawnSessionActor(
           return box;
         case 'crash':
           throw msg.error;
+        default:
+          return assertNever(msg);
       }
     },
     {

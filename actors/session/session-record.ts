@@ -1,3 +1,4 @@
+import type { CrashWindow } from '../../common/backoff';
 import type { TimerHandle } from '../../common/clock';
 import type { Identifier } from '../../router/identifier';
 import type { Pattern } from '../../router/pattern';
@@ -22,11 +23,12 @@ export class SessionRecord {
   incarnation = 0;
   /** Bumped on every attach; 0 while detached. A client handle acts only while it is current. */
   attachment = 0;
+  /** The out-buffer's drop total when the last client detached: an attach reports what came after. */
+  droppedAtDetach = 0;
   idleTimer: TimerHandle | null = null;
   /** Identifies the armed idle timer, so a late firing of a cancelled one is ignored. */
   idleToken = 0;
   closed = false;
-  crashTimes: number[] = [];
   restarts = 0;
   readonly queue = new SerialQueue();
 
@@ -34,6 +36,7 @@ export class SessionRecord {
     readonly id: string,
     readonly idleAfterMs: number,
     readonly outbox: Outbox,
+    readonly crashes: CrashWindow,
   ) {}
 
   /** Every stream the session wants, per provider, counted once each. */

@@ -1,4 +1,5 @@
 import { v4 as uuidv4 } from 'uuid';
+import { CrashWindow } from '../../common/backoff';
 import type { Clock } from '../../common/clock';
 import type { Notice, SessionClosedReason } from '../../common/envelope';
 import { TesseraError } from '../../common/errors';
@@ -14,7 +15,7 @@ import type { ActorHandle } from '../nact';
 import { spawnGroup } from '../nact';
 import { ByteBudget } from './byte-budget';
 import { Outbox } from './outbox';
-import { SessionRecord } from './session-record';
+import { SessionRecord, type Binding } from './session-record';
 import { spawnSessionActor } from './session-actor';
 
 export interface SessionEnv {
@@ -60,6 +61,13 @@ export class Sessions {
     return session;
   }
 
+  /** The session, if `attachment` is still its client; CLIENT_NOT_ATTACHED otherwise. */
+  requireAttached(id: string, attachment: number): SessionRecord {
+    const session = this.get(id);
+    if (session.attachment !== attachment) throw new TesseraError('CLIENT_NOT_ATTACHED', `this client is no longer attached to session ${id}`);
+    return session;
+  }
+
   create(options: SessionOptions): string {
     if (this.byId.size >= this.env.limits.maxSessions) {
       throw new TesseraError('LIMIT_EXCEEDED', `at most ${this.env.limits.maxSessions} sessions`, { details: { limit: 'maxSessions' } });
@@ -68,7 +76,7 @@ export class Sessions {
     if (!Number.isFinite(idleAfterMs)) throw new TesseraError('BAD_REQUEST', 'idleAfterMs must be a finite number');
     const id = uuidv4();
     const outbox = new Outbox(this.env.defaults.outBuffer, this.env.defaults.overflow, () => undefined, () => undefined, this.env.limits.maxOutBufferBytes, this.budget);
-    const session = new SessionRecord(id, idleAfterMs, outbox);
+    const session = new SessionRecord(id, idleAfterMs, outbox, new CrashWindow(this.env.restart));
     outbox.onSlowClient = () => this.env.toManager({ type: 'slow-client', sessionId: id, attachment: session.attachment });
     this.byId.set(id, session);
     this.spawn(session);
@@ -90,12 +98,14 @@ export class Sessions {
     session.attachment = this.env.nextIncarnation();
     session.outbox.setLimits(outBuffer, overflow);
     session.outbox.attach();
-    return new ClientHandle(session, session.attachment, this.env.clientPort);
+    const resumed = { buffered: session.outbox.size, dropped: session.outbox.dropped - session.droppedAtDetach };
+    return new ClientHandle(session, session.attachment, this.env.clientPort, resumed);
   }
 
   detach(session: SessionRecord, finalNotice?: Notice): void {
     if (session.attachment === 0) throw new TesseraError('CLIENT_NOT_ATTACHED', `session ${session.id} has no client`);
     session.attachment = 0;
+    session.droppedAtDetach = session.outbox.dropped;
     session.outbox.detach(finalNotice);
     this.armIdle(session);
   }
@@ -108,8 +118,8 @@ export class Sessions {
     this.disarmIdle(session);
     this.env.toRouter({ type: 'unbind-all', target: session.outbox });
     for (const [provider, streams] of session.wanted()) this.env.releaseStreams(provider, [...streams.values()]);
-    this.index(session, new Set());
     session.bindings = new Map();
+    this.index(session);
     session.attachment = 0;
     session.outbox.detach({ type: 'notice', kind: 'session-closed', reason });
     session.outbox.clear();
@@ -118,17 +128,47 @@ export class Sessions {
     this.logger.debug('session closed', { session: session.id, reason });
   }
 
-  /** Keeps the namespace index in step with a session's bindings. */
-  index(session: SessionRecord, namespaces: Set<string>): void {
-    for (const [namespace, members] of this.byNamespace) {
-      if (namespaces.has(namespace)) continue;
-      if (members.delete(session) && members.size === 0) this.byNamespace.delete(namespace);
+  /**
+   * Replaces a session's bindings: the new patterns are bound before the old ones are unbound, so
+   * a pattern kept sees no gap. `last`: the new patterns' flowing streams first give their latest message.
+   */
+  rebind(session: SessionRecord, next: Map<string, Binding>, last = false): void {
+    const old = session.bindings;
+    session.bindings = next;
+    this.index(session);
+    for (const [canonical, binding] of next) if (!old.has(canonical)) this.env.toRouter({ type: 'bind', pattern: binding.pattern, target: session.outbox, last });
+    for (const [canonical, binding] of old) if (!next.has(canonical)) this.env.toRouter({ type: 'unbind', pattern: binding.pattern, target: session.outbox });
+  }
+
+  /** A namespace went away (its provider was removed): its patterns are unbound, with a notice. */
+  dropNamespace(namespace: string): void {
+    for (const session of [...(this.byNamespace.get(namespace) ?? [])]) {
+      const gone = [...session.bindings].filter(([, b]) => b.pattern.namespace === namespace);
+      session.bindings = new Map([...session.bindings].filter(([, b]) => b.pattern.namespace !== namespace));
+      for (const [, binding] of gone) this.env.toRouter({ type: 'unbind', pattern: binding.pattern, target: session.outbox });
+      this.index(session);
+      session.outbox.notice({ type: 'notice', kind: 'unbound', namespace, patterns: gone.map(([canonical]) => canonical) });
     }
-    for (const namespace of namespaces) {
-      let members = this.byNamespace.get(namespace);
-      if (members === undefined) this.byNamespace.set(namespace, (members = new Set()));
-      members.add(session);
+  }
+
+  /** Tells the sessions bound to stream `id` (canonical) of `namespace`. */
+  /** Whether some session's pattern matches `id` now. */
+  watches(id: Identifier): boolean {
+    for (const session of this.byNamespace.get(id.namespace) ?? []) for (const binding of session.bindings.values()) if (binding.pattern.matches(id)) return true;
+    return false;
+  }
+
+  notifyStream(namespace: string, id: string, notice: Notice): void {
+    for (const session of this.byNamespace.get(namespace) ?? []) {
+      if ([...session.bindings.values()].some((b) => b.streams.some((s) => s.canonical === id))) session.outbox.notice(notice);
     }
+  }
+
+  /** A slow client is detached with a notice, if it is still the one attached. */
+  cutOff(sessionId: string, attachment: number): void {
+    const session = this.byId.get(sessionId);
+    if (session === undefined || session.attachment !== attachment || session.attachment === 0) return;
+    this.detach(session, { type: 'notice', kind: 'disconnected', reason: 'slow-client', dropped: session.outbox.dropped });
   }
 
   notifyNamespace(namespace: string, notice: Notice): void {
@@ -138,11 +178,9 @@ export class Sessions {
   crashed(sessionId: string, incarnation: number, error: Error): void {
     const session = this.byId.get(sessionId);
     if (session === undefined || session.incarnation !== incarnation) return;
-    const now = this.env.clock.now();
-    session.crashTimes = session.crashTimes.filter((t) => now - t < this.env.restart.withinMs);
-    session.crashTimes.push(now);
+    const overLimit = session.crashes.record(this.env.clock.now());
     session.actor = null;
-    if (session.crashTimes.length > this.env.restart.maxRestarts) {
+    if (overLimit) {
       this.logger.error('session crashed too often; closing it', { session: sessionId, error: error.message });
       this.close(session, 'restart-limit');
       return;
@@ -160,6 +198,20 @@ export class Sessions {
 
   crash(session: SessionRecord): void {
     session.actor?.send({ type: 'crash', error: new Error('fault injection: session crash') });
+  }
+
+  /** Keeps the namespace index in step with a session's bindings. */
+  private index(session: SessionRecord): void {
+    const namespaces = session.namespaces();
+    for (const [namespace, members] of this.byNamespace) {
+      if (namespaces.has(namespace)) continue;
+      if (members.delete(session) && members.size === 0) this.byNamespace.delete(namespace);
+    }
+    for (const namespace of namespaces) {
+      let members = this.byNamespace.get(namespace);
+      if (members === undefined) this.byNamespace.set(namespace, (members = new Set()));
+      members.add(session);
+    }
   }
 
   private spawn(session: SessionRecord): void {

@@ -1,4 +1,4 @@
-import type { JsonValue } from '../../common/json';
+import { isObject, parseObject, type JsonObject } from '../exchange/json';
 import type { ConnectionHost, ConnectionSettings, Frame, StreamPayload } from '../exchange/connection-types';
 import type { ControlOp } from '../exchange/link';
 import { ManagedConnection } from '../exchange/managed-connection';
@@ -33,13 +33,9 @@ export class BinanceConnection extends ManagedConnection {
 }
 
 export function decodeFrame(text: string): Frame {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return malformed('not JSON');
-  }
-  if (!isObject(value)) return malformed('not a JSON object');
+  const parsed = parseObject(text);
+  if (!parsed.ok) return malformed(parsed.reason);
+  const value = parsed.value;
   if ('stream' in value || 'data' in value) {
     if (typeof value.stream !== 'string' || value.stream === '') return malformed('no stream name');
     const data = value.data;
@@ -55,13 +51,9 @@ export function decodeFrame(text: string): Frame {
   return malformed('neither a stream message nor a reply');
 }
 
-function describeError(error: Record<string, unknown>): string {
+function describeError(error: JsonObject): string {
   const code = typeof error.code === 'number' || typeof error.code === 'string' ? `${error.code}: ` : '';
   return `${code}${typeof error.msg === 'string' ? error.msg : 'refused by the exchange'}`;
-}
-
-function isObject(value: unknown): value is Record<string, JsonValue> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function malformed(reason: string): Frame {

@@ -2,10 +2,10 @@ import type { Pattern } from '../../router/pattern';
 import type { StreamPayload } from '../exchange/connection-types';
 import { ExchangeProvider, type ExchangeStats, type Venue } from '../exchange/provider';
 import { BinanceConnection } from './binance-connection';
-import { expandPattern } from './expand';
+import { expandPattern } from '../exchange/expand';
 import { binanceNormalizer } from './normalize';
 import { resolveOptions, type BinanceOptions } from './options';
-import { streamOf } from './streams';
+import { KINDS, streamOf } from './streams';
 
 export type BinanceStats = ExchangeStats;
 
@@ -19,7 +19,7 @@ export class BinanceProvider extends ExchangeProvider<BinanceConnection> {
     const venue: Venue<BinanceConnection> = {
       name: 'binance',
       streamOf,
-      expand: (pattern: Pattern) => expandPattern(pattern, o.symbols),
+      expand: (pattern: Pattern) => expandPattern(pattern, o.symbols, KINDS, (id) => streamOf(id).ok),
       eventTime,
       normalizer: binanceNormalizer,
       connect: (endpoint, host, settings) => new BinanceConnection(host, settings, endpoint, o.baseUrl),

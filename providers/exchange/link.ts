@@ -26,6 +26,8 @@ export interface LinkDeps {
   encode(op: ControlOp, streams: readonly string[], id: number): string;
   /** Sends one keep-alive on the socket. */
   ping(socket: PingSocket): void;
+  /** Ping every interval even while frames arrive (else only a quiet socket is pinged). */
+  readonly pingsWhenBusy: boolean;
   /** Called for every control message put on the wire. */
   sent(): void;
 }
@@ -132,7 +134,8 @@ export class Link {
         this.terminate(`silent for ${now - this.lastHeardAt} ms`);
         return 'stale';
       }
-      if (now - Math.max(this.lastHeardAt, this.lastPingAt) >= pingIntervalMs) this.ping();
+      const since = this.deps.pingsWhenBusy ? this.lastPingAt : Math.max(this.lastHeardAt, this.lastPingAt);
+      if (now - since >= pingIntervalMs) this.ping();
     }
     return undefined;
   }

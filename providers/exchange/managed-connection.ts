@@ -1,3 +1,4 @@
+import { assertNever } from '../../common/assert-never';
 import { Backoff } from '../../common/backoff';
 import type { ConnectionHost, ConnectionSettings, Frame, StreamPayload } from './connection-types';
 import { Link, type ControlOp, type PingSocket } from './link';
@@ -26,6 +27,11 @@ export abstract class ManagedConnection {
   /** The keep-alive sent on a quiet socket: a websocket ping; venues that want a text frame override it. */
   protected ping(socket: PingSocket): void {
     socket.ping();
+  }
+
+  /** Whether the keep-alive goes every ping interval even while data flows (venues that ask for it). */
+  protected get pingsWhenBusy(): boolean {
+    return false;
   }
 
   private status: 'idle' | 'connecting' | 'up' | 'waiting' | 'closed' = 'idle';
@@ -83,6 +89,14 @@ export abstract class ManagedConnection {
     this.active = this.renewal = undefined;
   }
 
+  /**
+   * The venue announced it will close this connection soon (a service upgrade): move to a fresh
+   * one now, as a renewal does, so nothing is lost or doubled. Safe to call at any time.
+   */
+  protected renewNow(): void {
+    this.renew();
+  }
+
   /** Turns a callback into one whose throw is reported to the host instead of escaping. */
   protected guard<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
     return (...args: A) => {
@@ -111,6 +125,7 @@ export abstract class ManagedConnection {
       guard: <A extends unknown[]>(fn: (...args: A) => void) => this.guard(fn),
       encode: (op: ControlOp, streams: readonly string[], id: number) => this.encode(op, streams, id),
       ping: (socket: PingSocket) => this.ping(socket),
+      pingsWhenBusy: this.pingsWhenBusy,
       sent: () => void this.host.counters.controlMessages++,
     };
     const events = {
@@ -169,6 +184,8 @@ export abstract class ManagedConnection {
       }
       case 'data':
         return this.data(link, frame.stream, frame.payload, text);
+      default:
+        return assertNever(frame);
     }
   }
 

@@ -1,5 +1,8 @@
 import type { JsonValue, Payload } from '../../common/json';
 import type { NormalizedKind, Side } from '../../common/market';
+import { isObject, type JsonObject } from './json';
+
+export { isObject, type JsonObject };
 
 /** The normalized kinds made message by message (the book kind is maintained apart). */
 export type MappedKind = Exclude<NormalizedKind, 'book'>;
@@ -16,17 +19,12 @@ export interface Normalizer {
   /**
    * Maps one venue message (already parsed), calling `out` for each normalized message it yields
    * (none, one, or several: a venue may batch trades). Returns false when the message does not
-   * have the shape the venue documents; nothing is emitted for it then.
+   * have the shape the venue documents; nothing is emitted for it then. `stream` is the venue
+   * stream it came on, for a kind read from several.
    */
-  push(message: JsonValue, out: NormalizedOut): boolean;
+  push(message: JsonValue, out: NormalizedOut, stream?: string): boolean;
   /** The stream broke (a reconnect): state is rebuilt from the venue's next snapshot. */
   reset(): void;
-}
-
-export type JsonObject = { readonly [key: string]: JsonValue };
-
-export function isObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A venue decimal (a string, or a JSON number) as a finite number; undefined when it is not one. */

@@ -12,7 +12,14 @@ import { StreamRoutes } from './routes';
  * kind names the raw stream it reads and the schema it maps that stream to.
  */
 export type StreamRef =
-  | { readonly ok: true; readonly stream: string; readonly endpoint: string; readonly normalized?: MappedKind }
+  | {
+      readonly ok: true;
+      readonly stream: string;
+      readonly endpoint: string;
+      readonly normalized?: MappedKind;
+      /** Further venue streams (same endpoint) a kind merged from several feeds reads. */
+      readonly also?: readonly string[];
+    }
   | { readonly ok: false; readonly reason: string };
 
 /**
@@ -30,7 +37,7 @@ export interface Venue<C extends PooledConnection = PooledConnection> {
   /** The venue's event time of a message, if it has one. */
   eventTime(payload: StreamPayload): number | undefined;
   /** A fresh normalizer of one stream's messages into `kind` (needed once `streamOf` names normalized kinds). */
-  normalizer?(kind: MappedKind): Normalizer;
+  normalizer?(kind: MappedKind, id: Identifier): Normalizer;
   /** Opens one connection to `endpoint` (a `ManagedConnection` subclass). */
   connect(endpoint: string, host: ConnectionHost, settings: ConnectionSettings): C;
 }
@@ -109,20 +116,25 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
     for (const id of ids) {
       const ref = this.venue.streamOf(id);
       if (!ref.ok) failed.push({ id, reason: ref.reason });
-      else if (!this.streams.has(id) && this.streams.add(ref.stream, id, ref.normalized && this.normalizer(ref.normalized))) placed.push(ref);
+      else if (!this.streams.has(id)) {
+        const streams = ref.also ? [ref.stream, ...ref.also] : [ref.stream];
+        for (const stream of this.streams.add(streams, id, ref.normalized && this.normalizer(ref.normalized, id))) placed.push({ stream, endpoint: ref.endpoint });
+      }
     }
+    const unread: string[] = [];
     for (const { stream, reason } of await pool.subscribe(placed)) {
-      for (const id of this.streams.drop(stream)) failed.push({ id, reason });
+      const dropped = this.streams.drop(stream);
+      for (const id of dropped.ids) if (!failed.some((f) => f.id === id)) failed.push({ id, reason });
+      unread.push(...dropped.unread);
     }
+    // An identifier refused one of its streams lets go of the others.
+    pool.unsubscribe(unread);
     return failed.length > 0 ? { failed } : {};
   }
 
   unsubscribe(ids: readonly Identifier[]): void {
     const gone: string[] = [];
-    for (const id of ids) {
-      const stream = this.streams.remove(id);
-      if (stream !== undefined) gone.push(stream);
-    }
+    for (const id of ids) gone.push(...this.streams.remove(id));
     this.pool?.unsubscribe(gone);
   }
 
@@ -137,9 +149,9 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
     };
   }
 
-  private normalizer(kind: MappedKind): Normalizer {
+  private normalizer(kind: MappedKind, id: Identifier): Normalizer {
     if (!this.venue.normalizer) throw new Error(`${this.venue.name} names the normalized kind ${kind} but has no normalizer`);
-    return this.venue.normalizer(kind);
+    return this.venue.normalizer(kind, id);
   }
 
   private requirePool(): ConnectionPool<C> {
@@ -161,10 +173,18 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
       },
       streamDown: (stream, reason) => {
         this.streams.reset(stream);
-        if (live()) for (const id of this.streams.idsOf(stream)) ctx.streamDown(id, reason);
+        const down = this.streams.down(stream);
+        if (!live()) return;
+        // What the venue sends until the stream is back is lost: its clients get a gap notice, placed
+        // after the last message that came before the break.
+        for (const id of down) {
+          ctx.gap(id, reason);
+          ctx.streamDown(id, reason);
+        }
       },
       streamUp: (stream) => {
-        if (live()) for (const id of this.streams.idsOf(stream)) ctx.streamUp(id);
+        const up = this.streams.up(stream);
+        if (live()) for (const id of up) ctx.streamUp(id);
       },
     };
   }

@@ -1,5 +1,5 @@
 import type { JsonValue } from '../../common/json';
-import type { JsonObject } from './normalize';
+import { isObject, parseObject, type JsonObject } from '../exchange/json';
 
 /**
  * Incoming text → what it is, per the venue's WebSocket docs ("Subscribe", "Unsubscribe",
@@ -15,20 +15,17 @@ export type OkxFrame =
   | { readonly kind: 'notice'; readonly code: string; readonly msg: string }
   /** Events that change nothing here (`channel-conn-count`, …). */
   | { readonly kind: 'info'; readonly event: string }
-  | { readonly kind: 'data'; readonly channel: string; readonly argument: string; readonly data: readonly JsonValue[] }
+  /** `action` (`snapshot`/`update`) is set by the channels that send one, such as `books`. */
+  | { readonly kind: 'data'; readonly channel: string; readonly argument: string; readonly data: readonly JsonValue[]; readonly action?: string }
   | { readonly kind: 'malformed'; readonly reason: string };
 
 const PONG: OkxFrame = { kind: 'pong' };
 
 export function decodeFrame(text: string): OkxFrame {
   if (text === 'pong') return PONG;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return malformed('not JSON');
-  }
-  if (!isObject(value)) return malformed('not a JSON object');
+  const parsed = parseObject(text);
+  if (!parsed.ok) return malformed(parsed.reason);
+  const value = parsed.value;
   const arg = value.arg;
   if (typeof value.event === 'string') {
     const id = typeof value.id === 'string' ? value.id : undefined;
@@ -49,7 +46,7 @@ export function decodeFrame(text: string): OkxFrame {
   const argument = argumentOf(arg);
   if (typeof channel !== 'string' || argument === undefined) return malformed('arg without channel and instId/instType');
   if (!Array.isArray(value.data)) return malformed('push without a data array');
-  return { kind: 'data', channel, argument, data: value.data };
+  return typeof value.action === 'string' ? { kind: 'data', channel, argument, data: value.data, action: value.action } : { kind: 'data', channel, argument, data: value.data };
 }
 
 /** `<channel>:<instId|instType>`, the name a subscription goes by here. */
@@ -66,10 +63,6 @@ function argumentOf(arg: JsonObject): string | undefined {
 
 function text_(value: unknown): string {
   return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function malformed(reason: string): OkxFrame {

@@ -1,4 +1,6 @@
 import type { Identifier } from '../../router/identifier';
+import type { MappedKind } from '../exchange/normalize';
+import type { StreamRef } from '../exchange/provider';
 import { indexIdOf, instIdOf, type Catalogue } from './instruments';
 
 /**
@@ -27,21 +29,25 @@ export const CHANNELS = {
 
 export type ChannelName = keyof typeof CHANNELS;
 
-/** How a kind turns its channels' elements into messages. */
-export type Mapping = 'raw' | 'trade' | 'quote' | 'derivative' | 'liquidation';
+/** How a kind turns its channels' pushes into messages: passed through, or normalized. */
+export type Mapping = 'raw' | MappedKind;
 
 export interface KindSpec {
   readonly channels: readonly ChannelName[];
   readonly mapping: Mapping;
+  /** Written without a swap: the stream is the whole venue's (every swap's liquidations). */
+  readonly allMarket?: true;
+  /** Params a wildcard starts it with; absent for the all-market kind, started only when named. */
+  readonly expand?: Readonly<Record<string, string>>;
 }
 
-const raw = (channel: ChannelName): KindSpec => ({ channels: [channel], mapping: 'raw' });
+const raw = (channel: ChannelName): KindSpec => ({ channels: [channel], mapping: 'raw', expand: {} });
 
 export const KINDS: Readonly<Record<string, KindSpec>> = {
-  trade: { channels: ['trades'], mapping: 'trade' },
-  quote: { channels: ['bbo-tbt'], mapping: 'quote' },
-  derivative: { channels: ['mark-price', 'funding-rate', 'open-interest', 'index-tickers'], mapping: 'derivative' },
-  liquidation: { channels: ['liquidation-orders'], mapping: 'liquidation' },
+  trade: { channels: ['trades'], mapping: 'trade', expand: {} },
+  quote: { channels: ['bbo-tbt'], mapping: 'quote', expand: {} },
+  derivative: { channels: ['mark-price', 'funding-rate', 'open-interest', 'index-tickers'], mapping: 'derivative', expand: {} },
+  liquidation: { channels: ['liquidation-orders'], mapping: 'liquidation', expand: {} },
   trades: raw('trades'),
   'bbo-tbt': raw('bbo-tbt'),
   tickers: raw('tickers'),
@@ -49,7 +55,7 @@ export const KINDS: Readonly<Record<string, KindSpec>> = {
   'funding-rate': raw('funding-rate'),
   'open-interest': raw('open-interest'),
   'index-tickers': raw('index-tickers'),
-  'liquidation-orders': raw('liquidation-orders'),
+  'liquidation-orders': { channels: ['liquidation-orders'], mapping: 'raw', allMarket: true },
 };
 
 export const KIND_NAMES: readonly string[] = Object.keys(KINDS);
@@ -78,20 +84,10 @@ export function subscriptionName(channel: ChannelName, argument: string): string
   return `${channel}:${argument}`;
 }
 
-/** A valid stream: its swap, kind and the venue subscriptions it needs. */
-export interface OkxStream {
-  readonly ok: true;
-  readonly tag: string;
-  readonly kind: string;
-  readonly spec: KindSpec;
-  /** The swap's instId, as elements carry it. */
-  readonly instId: string;
-  readonly subscriptions: readonly string[];
-}
+/** The one endpoint: every channel used here is on the public WebSocket. */
+export const ENDPOINT = 'public';
 
-export type StreamRef = OkxStream | { readonly ok: false; readonly reason: string };
-
-/** The stream an identifier names, or why the venue does not offer it. */
+/** The venue subscriptions an identifier needs (the first is `stream`, the rest `also`), or why it cannot be one. */
 export function streamOf(id: Identifier, catalogue: Catalogue): StreamRef {
   const kinds = id.tags.filter((t) => isKind(t.name));
   const others = id.tags.filter((t) => !isKind(t.name));
@@ -99,17 +95,34 @@ export function streamOf(id: Identifier, catalogue: Catalogue): StreamRef {
     return refuse(kinds.length === 0 ? `no okx stream kind; expected one of ${KIND_NAMES.join(', ')}` : `more than one stream kind (${kinds.map((t) => t.name).join(', ')})`);
   }
   const kind = kinds[0];
+  const spec = KINDS[kind.name];
   if (kind.params.size > 0) return refuse(`${kind.name} takes no params`);
-  if (others.length !== 1) return refuse(others.length === 0 ? `${kind.name} needs a swap, e.g. btc-usdt-swap.${kind.name}` : `expected <swap>.<kind>, got more than one symbol (${others.map((t) => t.name).join(', ')})`);
+  if (spec.allMarket) {
+    if (others.length > 0) return refuse(`${kind.name} carries every swap; write it without a symbol (or use <swap>.liquidation)`);
+    return ref(spec, '');
+  }
+  if (others.length !== 1) {
+    return refuse(others.length === 0 ? `${kind.name} needs a swap, e.g. btc-usdt-swap.${kind.name}` : `expected <swap>.<kind>, got more than one symbol (${others.map((t) => t.name).join(', ')})`);
+  }
   const symbol = others[0];
   if (symbol.params.size > 0) return refuse(`symbol tag "${symbol.name}" takes no params`);
   const problem = catalogue.problem(symbol.name);
-  if (problem) return refuse(problem);
-  const spec = KINDS[kind.name];
-  const subscriptions = spec.channels.map((c) => subscriptionName(c, argumentOf(c, symbol.name)));
-  return { ok: true, tag: symbol.name, kind: kind.name, spec, instId: instIdOf(symbol.name), subscriptions };
+  return problem ? refuse(problem) : ref(spec, symbol.name);
+}
+
+/** The swap an identifier of a per-swap kind names (its instId), once `streamOf` accepted it. */
+export function instIdOfStream(id: Identifier): string {
+  const symbol = id.tags.find((t) => !isKind(t.name));
+  return symbol ? instIdOf(symbol.name) : '';
+}
+
+function ref(spec: KindSpec, tag: string): StreamRef {
+  const [stream, ...also] = spec.channels.map((c) => subscriptionName(c, argumentOf(c, tag)));
+  const normalized = spec.mapping === 'raw' ? {} : { normalized: spec.mapping };
+  return { ok: true, stream, endpoint: ENDPOINT, ...normalized, ...(also.length > 0 ? { also } : {}) };
 }
 
 function refuse(reason: string): StreamRef {
   return { ok: false, reason };
 }
+

@@ -1,123 +1,163 @@
 import type { JsonValue } from '../../common/json';
-import type { Derivative, Liquidation, Quote, Side, Trade } from '../../common/market';
+import type { Derivative, Liquidation, Quote, Trade } from '../../common/market';
+import { decimal, isObject, millis, sideOf, type JsonObject, type MappedKind, type Normalizer, type NormalizedOut } from '../exchange/normalize';
 
 /**
- * Venue data elements → the normalized schema, field by field as the venue's public WebSocket
- * docs name them (channels `trades`, `bbo-tbt`, `mark-price`, `funding-rate`, `open-interest`,
- * `index-tickers`, `liquidation-orders`). Amounts stay in the venue's units (swap contracts).
- * Each function returns undefined for an element it cannot map; the caller counts it.
+ * Venue pushes → the normalized schema, field by field as the venue's public WebSocket docs name
+ * them ("Trades channel", "BBO-TBT" of the order book channel, "Mark price", "Funding rate",
+ * "Open interest", "Index tickers" and "Liquidation orders" channels). A push is the `data`
+ * array of one frame; amounts stay in the venue's units (swap contracts).
  */
-
-export type JsonObject = { readonly [key: string]: JsonValue };
-
-const DECIMAL = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
-
-/** A venue decimal string (or number) as a JSON number; NaN when it is neither. */
-export function decimal(value: JsonValue | undefined): number {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : NaN;
-  return typeof value === 'string' && DECIMAL.test(value) ? Number(value) : NaN;
+export function okxNormalizer(kind: MappedKind, instId: string): Normalizer {
+  switch (kind) {
+    case 'trade':
+      return perElement(tradeOf);
+    case 'quote':
+      return perElement(quoteOf);
+    case 'derivative':
+      return new DerivativeNormalizer();
+    case 'liquidation':
+      return liquidations(instId);
+  }
 }
 
-/** A venue millisecond timestamp (`"1597026383085"`), or undefined. */
-export function timestamp(value: JsonValue | undefined): number | undefined {
-  const ms = decimal(value);
-  return Number.isSafeInteger(ms) && ms >= 0 ? ms : undefined;
-}
+type Mapped<T> = { readonly payload: T; readonly ts: number | undefined };
 
-function side(value: JsonValue | undefined): Side | undefined {
-  return value === 'buy' || value === 'sell' ? value : undefined;
-}
-
-function isObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** `trades`: px, sz, side (the taker's), tradeId (the last of an aggregation). */
-export function toTrade(e: JsonObject): Trade | undefined {
+/** `trades`: px, sz, side (the taker's), tradeId (the last of an aggregation), ts (filled time). */
+export function tradeOf(e: JsonObject): Mapped<Trade> | undefined {
   const price = decimal(e.px);
   const amount = decimal(e.sz);
   const id = e.tradeId;
-  if (Number.isNaN(price) || Number.isNaN(amount) || (typeof id !== 'string' && typeof id !== 'number')) return undefined;
-  return { price, amount, side: side(e.side) ?? 'unknown', tradeId: String(id) };
+  if (price === undefined || amount === undefined || (typeof id !== 'string' && typeof id !== 'number')) return undefined;
+  return { payload: { price, amount, side: sideOf(e.side) ?? 'unknown', tradeId: String(id) }, ts: millis(e.ts) };
 }
 
 /** `bbo-tbt`: the first of `bids`/`asks`, each level `[price, size, deprecated, orders]`. */
-export function toQuote(e: JsonObject): Quote | undefined {
-  const bid = level(e.bids);
-  const ask = level(e.asks);
+export function quoteOf(e: JsonObject): Mapped<Quote> | undefined {
+  const bid = topLevel(e.bids);
+  const ask = topLevel(e.asks);
   if (!bid || !ask) return undefined;
-  return { bidPrice: bid[0], bidAmount: bid[1], askPrice: ask[0], askAmount: ask[1] };
+  return { payload: { bidPrice: bid[0], bidAmount: bid[1], askPrice: ask[0], askAmount: ask[1] }, ts: millis(e.ts) };
 }
 
-function level(levels: JsonValue | undefined): [number, number] | undefined {
-  if (!Array.isArray(levels) || levels.length === 0) return undefined;
-  const top = levels[0];
+function topLevel(levels: JsonValue | undefined): [number, number] | undefined {
+  const top = Array.isArray(levels) ? levels[0] : undefined;
   if (!Array.isArray(top)) return undefined;
   const price = decimal(top[0]);
   const amount = decimal(top[1]);
-  return Number.isNaN(price) || Number.isNaN(amount) ? undefined : [price, amount];
+  return price === undefined || amount === undefined ? undefined : [price, amount];
 }
 
-/** `liquidation-orders`: one per detail; bkPx (bankruptcy price), sz, side (the liquidation order's). */
-export function toLiquidations(e: JsonObject): { readonly payload: Liquidation; readonly ts: number | undefined }[] | undefined {
-  const details = e.details;
-  if (!Array.isArray(details)) return undefined;
-  const out: { payload: Liquidation; ts: number | undefined }[] = [];
-  for (const d of details) {
+/** `liquidation-orders`: one per detail; bkPx (bankruptcy price), sz, side (the liquidation order's), ts. */
+export function liquidationsOf(e: JsonObject): Mapped<Liquidation>[] | undefined {
+  if (!Array.isArray(e.details)) return undefined;
+  const out: Mapped<Liquidation>[] = [];
+  for (const d of e.details) {
     if (!isObject(d)) return undefined;
     const price = decimal(d.bkPx);
     const amount = decimal(d.sz);
-    const s = side(d.side);
-    if (Number.isNaN(price) || Number.isNaN(amount) || !s) return undefined;
-    out.push({ payload: { price, amount, side: s }, ts: timestamp(d.ts) });
+    const side = sideOf(d.side);
+    if (price === undefined || amount === undefined || !side) return undefined;
+    out.push({ payload: { price, amount, side }, ts: millis(d.ts) });
   }
   return out;
 }
 
-/** What one derivative channel contributes; undefined when the element lacks its field. */
-export type DerivativeUpdate = { -readonly [K in keyof Derivative]?: Derivative[K] };
-
-export type DerivativeChannel = 'mark-price' | 'funding-rate' | 'open-interest' | 'index-tickers';
-
-/** mark-price: markPx; funding-rate: fundingRate, fundingTime (its settlement); open-interest: oi (contracts); index-tickers: idxPx. */
-export function derivativeUpdate(channel: DerivativeChannel, e: JsonObject): DerivativeUpdate | undefined {
-  switch (channel) {
-    case 'mark-price':
-      return known({ markPrice: decimal(e.markPx) });
-    case 'funding-rate': {
-      const fundingRate = decimal(e.fundingRate);
-      if (Number.isNaN(fundingRate)) return undefined;
-      const next = timestamp(e.fundingTime);
-      return next === undefined ? { fundingRate } : { fundingRate, nextFundingTs: next };
-    }
-    case 'open-interest':
-      return known({ openInterest: decimal(e.oi) });
-    case 'index-tickers':
-      return known({ indexPrice: decimal(e.idxPx) });
-  }
+/** A push is mapped whole or not at all: every element must have the documented shape. */
+function perElement<T>(map: (e: JsonObject) => Mapped<T> | undefined): Normalizer {
+  return {
+    push(message, out) {
+      if (!Array.isArray(message)) return false;
+      const mapped: Mapped<T>[] = [];
+      for (const e of message) {
+        const m = isObject(e) ? map(e) : undefined;
+        if (!m) return false;
+        mapped.push(m);
+      }
+      for (const m of mapped) emit(out, m);
+      return true;
+    },
+    reset() {},
+  };
 }
 
-function known(update: DerivativeUpdate): DerivativeUpdate | undefined {
-  for (const value of Object.values(update)) if (Number.isNaN(value)) return undefined;
-  return update;
+/** The shared `liquidation-orders:SWAP` push, narrowed to one swap's elements. */
+function liquidations(instId: string): Normalizer {
+  return {
+    push(message, out) {
+      if (!Array.isArray(message)) return false;
+      const mine: Mapped<Liquidation>[] = [];
+      for (const e of message) {
+        if (!isObject(e)) return false;
+        if (e.instId !== instId) continue;
+        const all = liquidationsOf(e);
+        if (!all) return false;
+        mine.push(...all);
+      }
+      for (const m of mine) emit(out, m);
+      return true;
+    },
+    reset() {},
+  };
 }
+
+function emit<T>(out: NormalizedOut, m: Mapped<T>): void {
+  // The schema's interfaces are plain JSON objects; they only lack an index signature.
+  out(m.payload as unknown as JsonValue, m.ts);
+}
+
+type Fields = { -readonly [K in keyof Derivative]?: Derivative[K] };
 
 /**
- * The merged derivative state of one swap. `apply` folds in one channel's update and returns
- * the payload to emit, or undefined while the mark price is still unknown.
+ * The merged derivative of one swap from its four feeds: mark-price (markPx), funding-rate
+ * (fundingRate; fundingTime, the settlement it applies to, as nextFundingTs), open-interest (oi,
+ * in contracts) and index-tickers (idxPx). Emitted on each update once the mark price is known;
+ * after a break it starts over, so no value from before the gap is passed off as current.
  */
-export class DerivativeState {
-  private readonly state: DerivativeUpdate = {};
+export class DerivativeNormalizer implements Normalizer {
+  private state: Fields = {};
 
-  apply(update: DerivativeUpdate): Derivative | undefined {
-    Object.assign(this.state, update);
+  push(message: JsonValue, out: NormalizedOut, stream = ''): boolean {
+    if (!Array.isArray(message)) return false;
+    for (const e of message) {
+      if (!isObject(e)) return false;
+      const update = fieldsOf(stream, e);
+      if (!update) return false;
+      Object.assign(this.state, update);
+      if (this.state.markPrice !== undefined) out(this.snapshot(), millis(e.ts));
+    }
+    return true;
+  }
+
+  reset(): void {
+    this.state = {};
+  }
+
+  private snapshot(): { [key: string]: JsonValue } {
     const { markPrice, indexPrice, fundingRate, nextFundingTs, openInterest } = this.state;
-    if (markPrice === undefined) return undefined;
-    const out: DerivativeUpdate = { markPrice };
+    const out: { [key: string]: JsonValue } = { markPrice: markPrice! };
     if (indexPrice !== undefined) out.indexPrice = indexPrice;
     if (fundingRate !== undefined) out.fundingRate = fundingRate;
     if (nextFundingTs !== undefined) out.nextFundingTs = nextFundingTs;
     if (openInterest !== undefined) out.openInterest = openInterest;
-    return out as Derivative;
+    return out;
   }
+}
+
+/** What one feed's element contributes; undefined when it lacks its field. */
+export function fieldsOf(stream: string, e: JsonObject): Fields | undefined {
+  if (stream.startsWith('mark-price:')) return known({ markPrice: decimal(e.markPx) });
+  if (stream.startsWith('open-interest:')) return known({ openInterest: decimal(e.oi) });
+  if (stream.startsWith('index-tickers:')) return known({ indexPrice: decimal(e.idxPx) });
+  if (stream.startsWith('funding-rate:')) {
+    const fundingRate = decimal(e.fundingRate);
+    if (fundingRate === undefined) return undefined;
+    const next = millis(e.fundingTime);
+    return next === undefined ? { fundingRate } : { fundingRate, nextFundingTs: next };
+  }
+  return undefined;
+}
+
+function known(fields: Fields): Fields | undefined {
+  return Object.values(fields).every((v) => v !== undefined) ? fields : undefined;
 }

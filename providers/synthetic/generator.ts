@@ -1,3 +1,4 @@
+import { assertNever } from '../../common/assert-never';
 import type { JsonValue } from '../../common/json';
 import { hash32, seededRandom, type Random } from './prng';
 import type { StreamSpec } from './streams';
@@ -70,6 +71,8 @@ export class PayloadGenerator {
           n,
         };
       }
+      default:
+        return assertNever(this.spec.kind);
     }
   }
 

@@ -99,7 +99,21 @@ export interface BinanceRig {
   readonly provider: BinanceProvider;
 }
 
-const rigs: BinanceRig[] = [];
+/** What `stopRigs` tears down: a fake venue, a provider on it, its context and clock. */
+interface Rig {
+  readonly fake: { close(): Promise<void> };
+  readonly ctx: CaptureContext;
+  readonly clock: JumpClock;
+  readonly provider: { stop(): void };
+}
+
+const rigs: Rig[] = [];
+
+/** Registers a rig for `stopRigs`. */
+export function trackRig<R extends Rig>(rig: R): R {
+  rigs.push(rig);
+  return rig;
+}
 
 /** Starts a rig; `stopRigs` (call it in afterEach) tears every rig down and checks it never failed. */
 export async function startRig(options: BinanceOptions = {}, fakeOptions: FakeBinanceOptions = {}): Promise<BinanceRig> {
@@ -107,9 +121,7 @@ export async function startRig(options: BinanceOptions = {}, fakeOptions: FakeBi
   const { ctx, clock } = binanceContext();
   const provider = new BinanceProvider({ baseUrl: fake.url, random: () => 0.5, ...options });
   provider.start(ctx);
-  const rig = { fake, ctx, clock, provider };
-  rigs.push(rig);
-  return rig;
+  return trackRig({ fake, ctx, clock, provider });
 }
 
 export async function stopRigs(): Promise<void> {

@@ -7,15 +7,21 @@ import { gateway } from './s3-gateway';
 import { scale } from './s4-scale';
 import { controlPlane } from './s5-control-plane';
 import { bars } from './s6-bars';
+import { wsFleet } from './s7-ws-fleet';
+import { natsLink } from './s8-nats-link';
+import { compareNats } from './s9-compare-nats';
+import { book } from './s10-book';
 import { hasGc } from './stats';
 
 /**
- * `npm run bench` (node --expose-gc dist/tools/bench/run.js [--json] [--only N[,M]] [--quick] [--in-process]).
+ * `npm run bench` (node --expose-gc dist/tools/bench/run.js [--json] [--only N[,M]] [--quick] [--in-process] [--compare nats]).
  * Each scenario runs in a fresh child process (its own heap and JIT state) beside its baseline;
  * the table goes to stdout, or with `--json` one JSON object per scenario goes to stdout and the
  * table to stderr. `--in-process` runs the scenarios here (for `node --cpu-prof`).
  */
-const SCENARIOS: Record<number, Scenario> = { 1: throughput, 2: latency, 3: gateway, 4: scale, 5: controlPlane, 6: bars };
+const SCENARIOS: Record<number, Scenario> = { 1: throughput, 2: latency, 3: gateway, 4: scale, 5: controlPlane, 6: bars, 7: wsFleet, 8: natsLink, 9: compareNats, 10: book };
+/** Run only when asked for (`--compare nats` or `--only 9`). */
+const ON_REQUEST: readonly number[] = [9];
 
 interface Args {
   readonly json: boolean;
@@ -44,10 +50,14 @@ function parseArgs(argv: readonly string[]): Args {
     else if (arg === '--in-process') inProcess = true;
     else if (arg === '--only') only.push(...scenarioList(argv[++i], '--only'));
     else if (arg.startsWith('--only=')) only.push(...scenarioList(arg.slice(7), '--only'));
-    else if (arg === '--child') child = scenarioList(argv[++i], '--child')[0];
-    else throw new Error(`unknown argument ${JSON.stringify(arg)} (use --json, --only N, --quick, --in-process)`);
+    else if (arg === '--compare') {
+      const what = argv[++i];
+      if (what !== 'nats') throw new Error(`--compare takes "nats", got ${JSON.stringify(what)}`);
+      only.push(9);
+    } else if (arg === '--child') child = scenarioList(argv[++i], '--child')[0];
+    else throw new Error(`unknown argument ${JSON.stringify(arg)} (use --json, --only N, --quick, --in-process, --compare nats)`);
   }
-  return { json, quick, inProcess, only: only.length > 0 ? [...new Set(only)].sort() : known, child };
+  return { json, quick, inProcess, only: only.length > 0 ? [...new Set(only)].sort() : known.filter((n) => !ON_REQUEST.includes(n)), child };
 }
 
 async function runHere(n: number, options: BenchOptions): Promise<ScenarioReport> {

@@ -1,3 +1,4 @@
+import { assertNever } from '../../common/assert-never';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -11,14 +12,16 @@ import { ratio, type BenchOptions, type Row, type ScenarioReport } from './repor
 import { median } from './stats';
 import type { FromClients, ToClients } from './ws-clients';
 
-const STREAMS = 10;
-const BURST = 1000;
+export const STREAMS = 10;
+export const BURST = 1000;
 /** Messages per client that may be on their way (emitted, not yet counted by the slowest client). */
 const WINDOW = 4 * BURST;
 const OUT_BUFFER = 1 << 16;
 
 export interface Server {
   readonly url: string;
+  /** What the clients subscribe to; the gateway's `bench::*` when absent. */
+  readonly pattern?: string;
   burst(): void;
   close(): Promise<void>;
 }
@@ -84,8 +87,8 @@ export interface Measured {
 }
 
 /** Received msgs/s summed over `clients` WebSocket clients in a worker thread. */
-export async function measure(server: Server, clients: number, timing: { warmupMs: number; durationMs: number }, deflate = false): Promise<Measured> {
-  const worker = new Worker(path.join(__dirname, 'ws-clients.js'));
+export async function measure(server: Server, clients: number, timing: { warmupMs: number; durationMs: number }, deflate = false, clientsFile = 'ws-clients.js'): Promise<Measured> {
+  const worker = new Worker(path.join(__dirname, clientsFile));
   const send = (msg: ToClients): void => worker.postMessage(msg);
   let emitted = 0;
   let min = 0;
@@ -135,9 +138,11 @@ export async function measure(server: Server, clients: number, timing: { warmupM
             return;
           case 'closed':
             return;
+          default:
+            return assertNever(msg);
         }
       });
-      send({ type: 'start', url: server.url, clients, patterns: [`${NAMESPACE}::*`], outBuffer: OUT_BUFFER, step: BURST / 2, deflate });
+      send({ type: 'start', url: server.url, clients, patterns: [server.pattern ?? `${NAMESPACE}::*`], outBuffer: OUT_BUFFER, step: BURST / 2, deflate });
     });
   } finally {
     // Stop emitting, let the clients close their sockets, then end the worker.

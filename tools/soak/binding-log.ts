@@ -5,7 +5,7 @@ interface Window {
   readonly start: number;
   /** Infinity while the configure runs, and after it if nobody knows whether it took effect. */
   end: number;
-  /** Patterns the configure kept: their streams stayed bound throughout (SPEC §7 step 4). */
+  /** Patterns the configure kept: their streams stayed bound throughout (configure binds the new patterns before unbinding the old). */
   readonly kept: readonly Pattern[];
 }
 
@@ -38,7 +38,7 @@ export class BindingLog {
     window.end = now;
   }
 
-  /** The configure failed with a documented code: nothing changed (SPEC §7 is atomic). */
+  /** The configure failed with a documented code: nothing changed (configure is atomic). */
   refused(window: Window): void {
     this.windows = this.windows.filter((w) => w !== window);
   }

@@ -1,4 +1,4 @@
-/** Counts unhandled rejections and uncaught exceptions while installed (SPEC: the service lets none escape). */
+/** Counts unhandled rejections and uncaught exceptions while installed (the service must let none escape). */
 export class Escapes {
   readonly seen: string[] = [];
   rejections = 0;

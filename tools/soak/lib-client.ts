@@ -9,7 +9,7 @@ import type { SeqAudit } from './seq-audit';
 import { attachOptions, codeOf, SimClient } from './sim-client';
 
 /**
- * A client of the library API: its session lineage survives detach/attach (SPEC §9: a client
+ * A client of the library API: its session lineage survives detach/attach (a client
  * that re-attaches first receives what was buffered), so its audit spans every attachment.
  */
 export class LibClient extends SimClient {

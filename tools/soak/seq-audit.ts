@@ -19,7 +19,7 @@ const KEEP_EVENTS = 20;
 const TRAIL = 60;
 
 /**
- * Checks one client lineage's `seq`s (SPEC §4, §9): per stream, every message after the first
+ * Checks one client lineage's `seq`s (seq per stream for the service's life; the buffer survives detach): per stream, every message after the first
  * continues the count or jumps, and every jump must already have been announced by `dropped`
  * notices (the session emits the notice before the messages that follow a loss, so the running
  * totals must hold at every jump, not only at the end). A jump across a reconfigure that let go

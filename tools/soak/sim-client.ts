@@ -90,7 +90,7 @@ export abstract class SimClient {
 
   /**
    * Runs a configure and logs its window: streams matched by a pattern kept from the old set stay
-   * bound throughout (SPEC §7 step 4); any other stream may be unbound meanwhile.
+   * bound throughout (configure binds the new patterns before unbinding the old); any other stream may be unbound meanwhile.
    */
   protected async configured(requested: readonly string[], run: () => Promise<readonly string[]>): Promise<void> {
     const parsed = canonicalAll(requested);

@@ -47,6 +47,7 @@ export async function startWorld(options: SoakOptions): Promise<World> {
     // Never give up within a soak: a provider marked failed would leave nothing to check.
     providerRestart: { initialBackoffMs: 20, maxBackoffMs: 250, jitter: 0.2, maxRestarts: 1_000_000, withinMs: 10_000 },
     sessionRestart: { maxRestarts: 8, withinMs: 10_000 },
+    routerRestart: { maxRestarts: 1_000_000, withinMs: 10_000 },
     providerCallTimeoutMs: CALL_TIMEOUT_MS,
     sessionDefaults: { idleAfterMs: 10_000, outBuffer: 256 },
   });

@@ -1,7 +1,7 @@
 import type { BookPayload, Level } from '../../common/market';
 
 /** The payload of `books::<symbol>.book[…]`: the top N levels of each side, best first. */
-export type TopOfBook = { readonly bids: Level[]; readonly asks: Level[] };
+export type TopOfBook = { readonly bids: [price: number, amount: number][]; readonly asks: [price: number, amount: number][] };
 
 /**
  * Samples a `book` stream into top-N snapshots, one per interval in which the book changed, cut
@@ -90,9 +90,9 @@ function setLevels(side: Map<number, number>, levels: readonly Level[]): void {
 }
 
 /** The best `depth` levels of one side (highest first for bids, lowest for asks); run once per sample. */
-function best(side: ReadonlyMap<number, number>, depth: number, descending: boolean): Level[] {
+function best(side: ReadonlyMap<number, number>, depth: number, descending: boolean): TopOfBook['bids'] {
   const prices = [...side.keys()].sort(descending ? (a, b) => b - a : (a, b) => a - b);
-  const out: Level[] = [];
+  const out: TopOfBook['bids'] = [];
   for (let i = 0; i < prices.length && i < depth; i++) out.push([prices[i], side.get(prices[i])!]);
   return out;
 }

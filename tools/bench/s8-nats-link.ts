@@ -1,0 +1,113 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { NATS_DEFAULTS } from '../../cluster/config';
+import { ClusterNode } from '../../cluster/node';
+import { silentLogger } from '../../common/logger';
+import { DataService } from '../../data-service';
+import { SyntheticProvider } from '../../providers/synthetic';
+import { NATS_MISSING, NatsServer, natsServerBinary } from '../../test/support/nats-server';
+import type { FromLinkNode, ToLinkNode } from './link-node';
+import { ratio, type BenchOptions, type ScenarioReport } from './report';
+import { median, nextTurn } from './stats';
+
+const STREAM = 'btcusdt.ticks';
+/** Messages that may be on their way (pumped, not yet counted at the receiving session). */
+const WINDOW = 8_192;
+const CHUNK = 512;
+/** How often the importing node reports its count. */
+const STEP = 256;
+
+/** Pumps `total` messages, never more than WINDOW ahead of what arrived; returns msgs/s. */
+async function drive(pump: (n: number) => void, received: () => number, total: number): Promise<number> {
+  const base = received();
+  let sent = 0;
+  const start = performance.now();
+  while (received() - base < total - STEP) {
+    const room = Math.min(CHUNK, total - sent, WINDOW - (sent - (received() - base)));
+    if (room > 0) {
+      pump(room);
+      sent += room;
+    }
+    await nextTurn();
+  }
+  return (received() - base) / ((performance.now() - start) / 1_000);
+}
+
+function linkNode(url: string): { child: ChildProcess; next: (type: FromLinkNode['type']) => Promise<FromLinkNode>; received: () => number } {
+  const child = fork(path.join(__dirname, 'link-node.js'), [url], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let received = 0;
+  const waiting: { type: FromLinkNode['type']; resolve: (m: FromLinkNode) => void; reject: (e: Error) => void }[] = [];
+  child.on('message', (msg: FromLinkNode) => {
+    if (msg.type === 'counted') received = msg.received;
+    if (msg.type === 'failed') for (const w of waiting.splice(0)) w.reject(new Error(`link node: ${msg.message}`));
+    const i = waiting.findIndex((w) => w.type === msg.type);
+    if (i >= 0) waiting.splice(i, 1)[0].resolve(msg);
+  });
+  return { child, received: () => received, next: (type) => new Promise((resolve, reject) => waiting.push({ type, resolve, reject })) };
+}
+
+/**
+ * Scenario 8: one stream across a NATS link (node A exports, node B imports, a session on B),
+ * each node in its own process as in a deployment, beside the same flow on one node (a session
+ * on A). The driver keeps a bounded window in flight, so this is sustained delivery.
+ */
+export async function natsLink(options: BenchOptions): Promise<ScenarioReport> {
+  const title = `NATS link: one synthetic stream, node A → nats-server → node B (own processes), window ${WINDOW}`;
+  const baseline = 'the same flow to a session on node A (one node, no link)';
+  if (natsServerBinary() === undefined) return { scenario: 8, title, baseline, rows: [], details: {}, notes: [`skipped: ${NATS_MISSING}`] };
+  const messages = options.quick ? 50_000 : 200_000;
+  const reps = options.quick ? 1 : 3;
+  const server = await NatsServer.start();
+  const synthetic = new SyntheticProvider({ emitMode: 'manual' });
+  const a = await DataService.start({ logger: silentLogger(), sessionDefaults: { idleAfterMs: 0, outBuffer: 1 << 16 } });
+  await a.addProvider('synthetic', synthetic);
+  const config = { ...NATS_DEFAULTS, servers: [server.url], import: [], export: ['synthetic'], node: 'bench-a' };
+  const nodeA = await ClusterNode.start({ service: a, logger: silentLogger(), config });
+  const b = linkNode(server.url);
+  const local: number[] = [];
+  const linked: number[] = [];
+  let dropped = 0;
+  try {
+    await b.next('ready');
+    const send = (msg: ToLinkNode): void => void b.child.send(msg);
+    const ready = b.next('ready');
+    send({ type: 'count', stream: `remote::${STREAM}`, step: STEP });
+    await ready;
+    let onA = 0;
+    const sessionId = await a.newSession({ idleAfterMs: 0 });
+    (await a.attachClient(sessionId, { outBuffer: 1 << 16 })).envelopes.subscribe((e) => e.type === 'message' && onA++);
+    const pump = (n: number): void => void synthetic.pump(n);
+    // The local session sees every message too, so the link run pays for it as well: close it
+    // for the link runs by leaving it unconfigured then.
+    for (let run = -1; run < reps; run++) {
+      const total = run < 0 ? 20_000 : messages;
+      await a.configureSession(sessionId, [`synthetic::${STREAM}`]);
+      const rateLocal = await drive(pump, () => onA, total);
+      await a.configureSession(sessionId, []);
+      const rateLinked = await drive(pump, b.received, total);
+      if (run < 0) continue;
+      local.push(rateLocal);
+      linked.push(rateLinked);
+    }
+    dropped = (await a.stats()).sessions.reduce((sum, s) => sum + s.dropped, 0);
+    const stopped = b.next('stopped');
+    send({ type: 'stop' });
+    dropped += (await stopped as Extract<FromLinkNode, { type: 'stopped' }>).dropped;
+  } finally {
+    b.child.kill();
+    await nodeA.stop();
+    await a.stop();
+    await server.stop();
+  }
+  const value = median(linked);
+  const base = median(local);
+  const r = ratio(value, base);
+  return {
+    scenario: 8,
+    title,
+    baseline,
+    rows: [{ label: 'msgs/s across the link', value, unit: '/s', baseline: base, ratio: r, target: 'ratio >= 0.50', pass: r >= 0.5 && dropped === 0 }],
+    details: { messages, reps, local, linked, dropped, unsent: nodeA.stats().exporter?.unsent ?? 0 },
+    notes: dropped > 0 ? [`${dropped} messages dropped`] : [],
+  };
+}
