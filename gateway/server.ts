@@ -8,6 +8,8 @@ import { TokenCheck } from './auth';
 import { Connection } from './connection';
 import { encodeError } from './encode';
 import { monotonicNow } from './rate';
+import { OriginCheck, ownOrigins } from './origin';
+import { SessionQuota } from './quota';
 import { Releases } from './releases';
 import { GatewaySocket } from './socket';
 import { DEFAULT_GATEWAY_LIMITS, type GatewayLimits, type GatewayOptions } from './types';
@@ -42,6 +44,9 @@ export class Gateway {
   private readonly connections = new Set<Connection>();
   private readonly releases = new Releases();
   private readonly heartbeat: ReturnType<typeof setInterval> | undefined;
+  private readonly quota: SessionQuota;
+  private readonly origins: OriginCheck;
+  private readonly unwatchSessions: () => void;
 
   private constructor(
     private readonly http: Server,
@@ -51,6 +56,9 @@ export class Gateway {
     private readonly logger: Logger,
   ) {
     const token = options.token === undefined ? undefined : new TokenCheck(options.token);
+    this.quota = new SessionQuota(limits, token !== undefined);
+    this.unwatchSessions = options.service.onSessionClosed((id) => this.quota.closed(id));
+    this.origins = new OriginCheck(options.allowedOrigins ?? [], () => ownOrigins(options.host ?? '127.0.0.1', this.address.port));
     http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(request, socket, head, token));
     if (limits.pingIntervalMs > 0) {
       this.heartbeat = setInterval(() => this.connections.forEach((c) => c.heartbeat()), limits.pingIntervalMs);
@@ -106,6 +114,7 @@ export class Gateway {
   private async shutdown(): Promise<void> {
     this.state = 'closing';
     if (this.heartbeat) clearInterval(this.heartbeat);
+    this.unwatchSessions();
     const listening = new Promise<void>((resolve) => this.http.close(() => resolve()));
     const sockets = [...this.wss.clients];
     const gone = Promise.all(sockets.map((s) => (s.readyState === GatewaySocket.CLOSED ? undefined : new Promise((r) => s.once('close', r)))));
@@ -123,6 +132,10 @@ export class Gateway {
   private onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, token: TokenCheck | undefined): void {
     socket.on('error', () => socket.destroy());
     if (this.state !== 'running') return refuseUpgrade(socket, 503, 'Service Unavailable');
+    if (!this.origins.accepts(request)) {
+      this.logger.info('upgrade refused: origin not allowed', { origin: request.headers.origin, remote: request.socket.remoteAddress });
+      return refuseUpgrade(socket, 403, 'Forbidden');
+    }
     if (token && !token.accepts(request)) {
       this.logger.info('upgrade refused: bad or missing token', { remote: request.socket.remoteAddress });
       return refuseUpgrade(socket, 401, 'Unauthorized', 'WWW-Authenticate: Bearer\r\n');
@@ -137,7 +150,19 @@ export class Gateway {
       ws.send(encodeError('LIMIT_EXCEEDED', `too many connections (the limit is ${this.limits.maxConnections})`));
       return ws.close(1013, 'too many connections');
     }
-    const connection = new Connection(ws, { service: this.options.service, releases: this.releases, limits: this.limits, logger: this.logger, now: this.options.now ?? monotonicNow }, this.nextId++);
+    const connection = new Connection(
+      ws,
+      {
+        service: this.options.service,
+        releases: this.releases,
+        limits: this.limits,
+        logger: this.logger,
+        now: this.options.now ?? monotonicNow,
+        quota: this.quota,
+        exposeSessionIds: this.options.exposeSessionIds ?? false,
+      },
+      this.nextId++,
+    );
     ws.onOversize = () => connection.oversized();
     this.connections.add(connection);
     ws.once('close', () => this.connections.delete(connection));

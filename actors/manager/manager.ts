@@ -33,6 +33,8 @@ export interface ManagerConfig {
   readonly limits: Limits;
   readonly callTimeoutMs: number;
   readonly sessionDefaults: { readonly idleAfterMs: number; readonly outBuffer: number; readonly overflow: OverflowPolicy };
+  /** Told of every session that is gone. */
+  readonly sessionClosed?: (sessionId: string) => void;
 }
 
 /**
@@ -75,6 +77,7 @@ export class Manager {
         request: (sessionId, attachment, id, body) => this.ask((reply) => ({ type: 'request', sessionId, attachment, id, body, reply })),
       },
       nextIncarnation: () => ++this.incarnations,
+      closed: config.sessionClosed,
     });
     this.router = new RouterLifecycle({
       parent: self.asParent,

@@ -31,6 +31,8 @@ export interface SessionEnv {
   readonly releaseStreams: (provider: string, ids: readonly Identifier[]) => void;
   readonly clientPort: ClientPort;
   readonly nextIncarnation: () => number;
+  /** Told of every session that is gone (closed, idle, restart limit, shutdown). */
+  readonly closed?: (sessionId: string) => void;
 }
 
 /**
@@ -126,6 +128,7 @@ export class Sessions {
     session.actor?.stop(new Error('session closed'));
     session.actor = null;
     this.logger.debug('session closed', { session: session.id, reason });
+    this.env.closed?.(session.id);
   }
 
   /**
