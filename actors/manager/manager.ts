@@ -236,24 +236,39 @@ export class Manager {
     return this.providers.request(parseIdentifier(text), body);
   }
 
+  /** Deliveries and drops of every session this service had, closed ones included. */
+  private sessionTotals(): { delivered: number; dropped: number } {
+    let { delivered, dropped } = this.sessions.retired;
+    for (const s of this.sessions.byId.values()) {
+      delivered += s.outbox.delivered;
+      dropped += s.outbox.dropped;
+    }
+    return { delivered, dropped };
+  }
+
   private async stats(): Promise<ServiceStats> {
     const router = await this.router.stats();
+    const streams = this.providers.streamStats(this.streams);
     const listed = [...this.sessions.byId.values()].slice(0, MAX_LISTED);
     const omitted = this.sessions.byId.size - listed.length;
     return {
       providers: this.providers.stats((p) => !(p instanceof WorkerRecord)),
       workers: this.workers().map(workerStats),
+      streams: streams.slice(0, MAX_LISTED),
+      ...(streams.length > MAX_LISTED ? { streamsOmitted: streams.length - MAX_LISTED } : {}),
       ...(omitted > 0 ? { sessionsOmitted: omitted } : {}),
       sessions: listed.map((s) => ({
         id: s.id,
         patterns: [...s.bindings.keys()].sort(),
         attached: s.attachment !== 0,
         buffered: s.outbox.size,
+        outBuffer: s.outbox.limit,
         bufferedBytes: s.outbox.bytes,
         delivered: s.outbox.delivered,
         dropped: s.outbox.dropped,
         restarts: s.restarts,
       })),
+      sessionTotals: this.sessionTotals(),
       router,
     };
   }
@@ -306,7 +321,7 @@ export class Manager {
   }
 }
 
-/** Most sessions a `stats` answer lists; the rest are counted (`sessionsOmitted`). */
+/** Most sessions (and streams) a `stats` answer lists; the rest are counted. */
 const MAX_LISTED = 1_000;
 
 function shuttingDown(): TesseraError {
