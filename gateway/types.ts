@@ -1,4 +1,5 @@
 import type { Logger } from '../common/logger';
+import type { Clock } from '../common/clock';
 import type { EndpointSettings } from './http';
 import type { Now } from './rate';
 import type { AttachOptions, Client, ConfigureOptions, ExplainResult, ServiceStats, SessionOptions } from '../common/service-types';
@@ -84,4 +85,6 @@ export interface GatewayOptions extends Partial<GatewayLimits> {
   readonly allowedOrigins?: readonly string[];
   /** List every session's id in `stats` (default false: a client sees only its own). */
   readonly exposeSessionIds?: boolean;
+  /** Timers for the heartbeat and the close grace (tests pass their own); default the real clock. */
+  readonly clock?: Clock;
 }

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../common/clock';
+import type { Cancel, Clock } from '../../common/clock';
 import type { Identifier } from '../../router/identifier';
 import type { Pattern } from '../../router/pattern';
 import type { StreamCounter, StreamDirectory } from '../../router/streams';
@@ -19,7 +19,7 @@ export interface PublishedLimits {
 export class PublishedStreams {
   /** canonical id → counter and last publish time; oldest use first (re-inserted on every use). */
   private readonly recent = new Map<string, { readonly counter: StreamCounter; at: number }>();
-  private timer: TimerHandle | null = null;
+  private timer: Cancel | null = null;
 
   constructor(
     private readonly directory: StreamDirectory,
@@ -72,7 +72,7 @@ export class PublishedStreams {
   }
 
   stop(): void {
-    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer?.();
     this.timer = null;
   }
 
