@@ -23,6 +23,7 @@ export type {
   ServiceStats,
   SessionOptions,
   SessionStats,
+  SessionTotals,
   StreamStats,
   WorkerStats,
 } from './common/service-types';
