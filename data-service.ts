@@ -157,7 +157,7 @@ export class DataService {
   }
 
   private fatal(error: Error): void {
-    this.logger.log('error', 'manager crashed: the service stops', { critical: true, error: error.message, stack: error.stack });
+    this.logger.error('manager crashed: the service stops', { critical: true, error: error.message, stack: error.stack });
     if (this.stopping === null) this.stopping = this.shutdown(error);
   }
 

@@ -141,6 +141,20 @@ export interface StreamStats {
   readonly seq: number;
 }
 
+/** Every session summed up, however many a stats answer lists. */
+export interface SessionTotals {
+  readonly open: number;
+  readonly attached: number;
+  /** Messages waiting in all out-buffers together, and in the fullest one. */
+  readonly buffered: number;
+  readonly maxBuffered: number;
+  /** How full the fullest out-buffer is, 0 to 1. */
+  readonly maxFill: number;
+  /** Deliveries and drops over the service's life, closed sessions included (they never go down). */
+  readonly delivered: number;
+  readonly dropped: number;
+}
+
 export interface RouterStats {
   readonly matches: number;
   readonly routed: number;
@@ -156,8 +170,7 @@ export interface ServiceStats {
   readonly workers: readonly WorkerStats[];
   readonly streams: readonly StreamStats[];
   readonly sessions: readonly SessionStats[];
-  /** Deliveries and drops over the service's life, closed sessions included (they never go down). */
-  readonly sessionTotals: { readonly delivered: number; readonly dropped: number };
+  readonly sessionTotals: SessionTotals;
   readonly router: RouterStats;
 }
 

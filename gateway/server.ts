@@ -10,6 +10,7 @@ import { GatewayCounters } from './counters';
 import { DEFAULT_ENDPOINTS, httpHandler } from './http';
 import { GatewayMetrics } from './metrics';
 import { encodeError } from './encode';
+import { systemClock, type Cancel, type Clock } from '../common/clock';
 import { monotonicNow } from './rate';
 import { Releases } from './releases';
 import { GatewaySocket } from './socket';
@@ -44,7 +45,8 @@ export class Gateway {
   private nextId = 1;
   private readonly connections = new Set<Connection>();
   private readonly releases = new Releases();
-  private readonly heartbeat: ReturnType<typeof setInterval> | undefined;
+  private readonly heartbeat: Cancel | undefined;
+  private readonly clock: Clock;
   /** Frames, bytes, pauses and refusals, for `/metrics`. */
   readonly counters = new GatewayCounters();
   private readonly metrics: GatewayMetrics;
@@ -61,10 +63,8 @@ export class Gateway {
     const endpoints = { ...DEFAULT_ENDPOINTS, ...options.endpoints };
     http.on('request', httpHandler({ service: options.service, endpoints, metrics: this.metrics, token, serving: () => this.state === 'running', logger }));
     http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(request, socket, head, token));
-    if (limits.pingIntervalMs > 0) {
-      this.heartbeat = setInterval(() => this.connections.forEach((c) => c.heartbeat()), limits.pingIntervalMs);
-      this.heartbeat.unref();
-    }
+    this.clock = options.clock ?? systemClock;
+    if (limits.pingIntervalMs > 0) this.heartbeat = this.clock.setInterval(() => this.connections.forEach((c) => c.heartbeat()), limits.pingIntervalMs);
   }
 
   /** Listens on `host:port` (default 127.0.0.1:7400) and resolves once bound. */
@@ -112,14 +112,14 @@ export class Gateway {
 
   private async shutdown(): Promise<void> {
     this.state = 'closing';
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat?.();
     const listening = new Promise<void>((resolve) => this.http.close(() => resolve()));
     const sockets = [...this.wss.clients];
     const gone = Promise.all(sockets.map((s) => (s.readyState === GatewaySocket.CLOSED ? undefined : new Promise((r) => s.once('close', r)))));
     for (const connection of this.connections) connection.close(1001, 'server shutting down');
-    const grace = setTimeout(() => sockets.forEach((s) => s.terminate()), CLOSE_GRACE_MS);
+    const grace = this.clock.setTimeout(() => sockets.forEach((s) => s.terminate()), CLOSE_GRACE_MS);
     await gone;
-    clearTimeout(grace);
+    grace();
     await this.releases.all();
     this.http.closeAllConnections();
     await listening;

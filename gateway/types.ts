@@ -1,4 +1,5 @@
 import type { Logger } from '../common/logger';
+import type { Clock } from '../common/clock';
 import type { EndpointSettings } from './http';
 import type { Now } from './rate';
 import type { AttachOptions, Client, ConfigureOptions, ExplainResult, ServiceStats, SessionOptions } from '../common/service-types';
@@ -63,4 +64,6 @@ export interface GatewayOptions extends Partial<GatewayLimits> {
   readonly perMessageDeflate?: boolean;
   /** Time for the rate limits (tests pass their own); default `performance.now`. */
   readonly now?: Now;
+  /** Timers for the heartbeat and the close grace (tests pass their own); default the real clock. */
+  readonly clock?: Clock;
 }

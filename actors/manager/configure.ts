@@ -1,3 +1,4 @@
+import { systemClock } from '../../common/clock';
 import { settleWithin } from '../../common/deadline';
 import { TesseraError, isTesseraError, toError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
@@ -160,15 +161,15 @@ async function acquireAll(env: ConfigureEnv<Subscriber>, added: Map<string, Map<
 
 function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => resolve(onTimeout()), ms);
-    timer.unref?.();
+    // Real time, like every call deadline (see common/deadline.ts).
+    const cancel = systemClock.setTimeout(() => resolve(onTimeout()), ms);
     promise.then(
       (value) => {
-        clearTimeout(timer);
+        cancel();
         resolve(value);
       },
       (error) => {
-        clearTimeout(timer);
+        cancel();
         reject(isTesseraError(error) ? error : toError(error));
       },
     );

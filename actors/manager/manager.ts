@@ -4,7 +4,7 @@ import { settleWithin } from '../../common/deadline';
 import { TesseraError, toError } from '../../common/errors';
 import type { JsonValue, Payload } from '../../common/json';
 import type { Logger } from '../../common/logger';
-import type { CrashTarget, Limits, OverflowPolicy, RestartPolicy, ServiceStats } from '../../common/service-types';
+import type { CrashTarget, Limits, OverflowPolicy, RestartPolicy, ServiceStats, SessionTotals } from '../../common/service-types';
 import { parseIdentifier } from '../../router/identifier';
 import type { RouteTarget } from '../../router/router-actor';
 import type { ConfigureEnv } from './configure';
@@ -222,14 +222,22 @@ export class Manager {
     return this.providers.request(parseIdentifier(text), body);
   }
 
-  /** Deliveries and drops of every session this service had, closed ones included. */
-  private sessionTotals(): { delivered: number; dropped: number } {
+  /** Every session summed up (whatever a stats answer lists), deliveries and drops of closed ones included. */
+  private sessionTotals(): SessionTotals {
     let { delivered, dropped } = this.sessions.retired;
+    let attached = 0;
+    let buffered = 0;
+    let maxBuffered = 0;
+    let maxFill = 0;
     for (const s of this.sessions.byId.values()) {
       delivered += s.outbox.delivered;
       dropped += s.outbox.dropped;
+      if (s.attachment !== 0) attached++;
+      buffered += s.outbox.size;
+      maxBuffered = Math.max(maxBuffered, s.outbox.size);
+      maxFill = Math.max(maxFill, s.outbox.limit > 0 ? s.outbox.size / s.outbox.limit : 0);
     }
-    return { delivered, dropped };
+    return { open: this.sessions.byId.size, attached, buffered, maxBuffered, maxFill, delivered, dropped };
   }
 
   private async stats(): Promise<ServiceStats> {

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../common/clock';
+import type { Cancel, Clock } from '../../common/clock';
 import type { MessageEnvelope } from '../../common/envelope';
 import { TesseraError, toError } from '../../common/errors';
 import type { Payload } from '../../common/json';
@@ -33,7 +33,7 @@ export interface ProviderCounters {
 export class IncarnationContext implements ProviderContext {
   private alive = true;
   private readonly streams = new Map<string | Identifier, StreamCounter>();
-  private readonly timers = new Set<TimerHandle>();
+  private readonly timers = new Set<Cancel>();
   /** Streams this incarnation made stateful; its state goes with it. */
   private readonly statefulStreams = new Set<StreamCounter>();
 
@@ -112,14 +112,13 @@ export class IncarnationContext implements ProviderContext {
     // A closed incarnation arms nothing: a late callback of an old instance (a socket closing,
     // a reconnect loop) would otherwise leave a live timer behind for every restart.
     if (!this.alive) return () => undefined;
-    const handle = this.clock.setTimeout(() => {
-      this.timers.delete(handle);
+    const cancel = this.clock.setTimeout(() => {
+      this.timers.delete(cancel);
       this.guarded(callback);
     }, ms);
-    this.timers.add(handle);
+    this.timers.add(cancel);
     return () => {
-      this.timers.delete(handle);
-      this.clock.clearTimeout(handle);
+      if (this.timers.delete(cancel)) cancel();
     };
   }
 
@@ -143,7 +142,7 @@ export class IncarnationContext implements ProviderContext {
   /** The incarnation is over: emits are ignored and every timer is cancelled. */
   close(): void {
     this.alive = false;
-    for (const handle of this.timers) this.clock.clearTimeout(handle);
+    for (const cancel of this.timers) cancel();
     this.timers.clear();
     for (const stream of this.statefulStreams) this.counters.directory.setState(stream, undefined);
     this.statefulStreams.clear();

@@ -229,7 +229,7 @@ export class Sessions {
 
   private disarmIdle(session: SessionRecord): void {
     session.idleToken++;
-    if (session.idleTimer !== null) this.env.clock.clearTimeout(session.idleTimer);
+    session.idleTimer?.();
     session.idleTimer = null;
   }
 }
