@@ -28,6 +28,10 @@ export interface Limits {
   readonly maxOutBufferBytes: number;
   /** Bytes all out-buffers together may hold; past it each session's overflow policy applies. */
   readonly maxTotalBufferBytes: number;
+  /** Distinct published ids remembered at once (least recently published go first). */
+  readonly maxPublishedStreams: number;
+  /** A published id nobody published for this long and no pattern matches is forgotten. */
+  readonly publishedIdleMs: number;
 }
 
 export interface ServiceOptions {
@@ -98,6 +102,9 @@ export interface ExplainResult {
   readonly streams: readonly string[];
   /** Streams flowing now that it matches. */
   readonly flowing: readonly string[];
+  /** Lists stop at 1,000 entries (in order); these say how many more there were. */
+  readonly streamsOmitted?: number;
+  readonly flowingOmitted?: number;
 }
 
 export type ProviderState = 'starting' | 'running' | 'restarting' | 'failed' | 'stopping';
@@ -170,6 +177,10 @@ export interface ServiceStats {
   readonly workers: readonly WorkerStats[];
   readonly streams: readonly StreamStats[];
   readonly sessions: readonly SessionStats[];
+  /** Sessions not listed: at most 1,000 are. */
+  readonly sessionsOmitted?: number;
+  /** Streams not listed: at most 1,000 are. */
+  readonly streamsOmitted?: number;
   readonly sessionTotals: SessionTotals;
   readonly router: RouterStats;
 }

@@ -233,8 +233,8 @@ describe('explain, stats, crash and stop', () => {
   });
 });
 
-describe('seq over the service life', () => {
-  it('carries on when a provider is removed and added again under the same name', async () => {
+describe('positions over the service life', () => {
+  it('never repeat when a provider is removed and added again under the same name: the stream comes back under a new epoch', async () => {
     const service = await startService();
     const script = new ProviderScript();
     await service.addProvider('feed', script.factory);
@@ -248,6 +248,9 @@ describe('seq over the service life', () => {
     await service.configureSession(session, ['feed::a.trade']);
     script.emit('a.trade', 2);
     await recorder.waitFor((r) => r.messages.length === 2);
-    expect(recorder.messages.map((m) => m.seq)).toEqual([1, 2]);
+    // Removing the provider let its streams go (nothing is kept per id forever).
+    const [first, second] = recorder.messages;
+    expect([first.seq, second.seq]).toEqual([1, 1]);
+    expect(second.epoch).not.toBe(first.epoch);
   });
 });

@@ -14,6 +14,7 @@ import type { ActorHandle, Reply } from '../nact';
 import { ProviderSet } from './provider-set';
 import { Sessions } from '../session/sessions';
 import type { Pattern } from '../../router/pattern';
+import { PublishedStreams } from './published';
 import { Publishing } from './publishing';
 import { RouterLifecycle } from './router-lifecycle';
 import { StreamDirectory } from '../../router/streams';
@@ -32,6 +33,8 @@ export interface ManagerConfig {
   readonly limits: Limits;
   readonly callTimeoutMs: number;
   readonly sessionDefaults: { readonly idleAfterMs: number; readonly outBuffer: number; readonly overflow: OverflowPolicy };
+  /** Told of every session that is gone. */
+  readonly sessionClosed?: (sessionId: string) => void;
 }
 
 /**
@@ -74,6 +77,7 @@ export class Manager {
         request: (sessionId, attachment, id, body) => this.ask((reply) => ({ type: 'request', sessionId, attachment, id, body, reply })),
       },
       nextIncarnation: () => ++this.incarnations,
+      closed: config.sessionClosed,
     });
     this.router = new RouterLifecycle({
       parent: self.asParent,
@@ -116,7 +120,15 @@ export class Manager {
       },
       maxPendingInputs: 65_536,
     };
-    this.publishing = new Publishing(this.router.port, config.clock, this.streams, config.publishNamespaces, (namespace) => this.providers.has(namespace));
+    this.streams.onForget = (id) => this.router.send({ type: 'forget', id });
+    const published = new PublishedStreams(
+      this.streams,
+      config.clock,
+      { maxStreams: config.limits.maxPublishedStreams, idleMs: config.limits.publishedIdleMs },
+      (id) => this.sessions.watches(id),
+      () => self.send({ type: 'published-sweep' }),
+    );
+    this.publishing = new Publishing(this.router.port, config.clock, published, config.publishNamespaces, (namespace) => this.providers.has(namespace));
   }
 
   /** Requests from client handles travel through the manager's own mailbox. */
@@ -175,6 +187,8 @@ export class Manager {
         return this.sessions.idleFired(msg.sessionId, msg.timer);
       case 'slow-client':
         return this.sessions.cutOff(msg.sessionId, msg.attachment);
+      case 'published-sweep':
+        return this.publishing.sweep();
       default:
         return assertNever(msg);
     }
@@ -242,11 +256,16 @@ export class Manager {
 
   private async stats(): Promise<ServiceStats> {
     const router = await this.router.stats();
+    const streams = this.providers.streamStats(this.streams);
+    const listed = [...this.sessions.byId.values()].slice(0, MAX_LISTED);
+    const omitted = this.sessions.byId.size - listed.length;
     return {
       providers: this.providers.stats((p) => !(p instanceof WorkerRecord)),
       workers: this.workers().map(workerStats),
-      streams: this.providers.streamStats(this.streams),
-      sessions: [...this.sessions.byId.values()].map((s) => ({
+      streams: streams.slice(0, MAX_LISTED),
+      ...(streams.length > MAX_LISTED ? { streamsOmitted: streams.length - MAX_LISTED } : {}),
+      ...(omitted > 0 ? { sessionsOmitted: omitted } : {}),
+      sessions: listed.map((s) => ({
         id: s.id,
         patterns: [...s.bindings.keys()].sort(),
         attached: s.attachment !== 0,
@@ -303,11 +322,15 @@ export class Manager {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.publishing.stop();
     for (const session of [...this.sessions.byId.values()]) this.sessions.close(session, 'shutdown');
     await this.providers.stopAll();
     this.router.stop(shuttingDown());
   }
 }
+
+/** Most sessions (and streams) a `stats` answer lists; the rest are counted. */
+const MAX_LISTED = 1_000;
 
 function shuttingDown(): TesseraError {
   return new TesseraError('SHUTTING_DOWN', 'the service is shutting down');

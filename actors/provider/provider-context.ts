@@ -25,6 +25,9 @@ export interface ProviderCounters {
   readonly directory: StreamDirectory;
 }
 
+/** Distinct ids (strings or objects) an incarnation remembers the counter of. */
+const MAX_CACHED_IDS = 10_000;
+
 /**
  * The context of one provider incarnation. `emit` is the first step of the hot path: one Map
  * lookup per message (the id is parsed once per distinct string or object), one envelope
@@ -52,7 +55,7 @@ export class IncarnationContext implements ProviderContext {
 
   emit(id: Identifier | string, payload: Payload, eventTs?: number): void {
     if (!this.alive) return;
-    const stream = this.streams.get(id) ?? this.resolve(id);
+    const stream = this.lookup(id);
     if (stream === undefined) return;
     const msg: MessageEnvelope = { type: 'message', id: stream.id, seq: ++stream.seq, epoch: stream.epoch, ts: this.clock.now(), eventTs, payload, size: messageBytes(payload) };
     stream.last = msg;
@@ -62,7 +65,7 @@ export class IncarnationContext implements ProviderContext {
 
   forward(id: Identifier | string, epoch: string, seq: number, ts: number, payload: Payload, eventTs?: number): void {
     if (!this.alive) return;
-    const stream = this.streams.get(id) ?? this.resolve(id);
+    const stream = this.lookup(id);
     if (stream === undefined) return;
     // The origin's position is the stream's position: keep one reference per distinct epoch.
     if (epoch !== stream.epoch) stream.epoch = epoch;
@@ -75,13 +78,13 @@ export class IncarnationContext implements ProviderContext {
 
   gap(id: Identifier | string, reason: string): void {
     if (!this.alive) return;
-    const stream = this.streams.get(id) ?? this.resolve(id);
+    const stream = this.lookup(id);
     if (stream !== undefined) this.port.gap({ type: 'notice', kind: 'gap', id: stream.id, reason });
   }
 
   stateful(id: Identifier | string, state: StateSupplier | undefined): void {
     if (!this.alive) return;
-    const stream = this.streams.get(id) ?? this.resolve(id);
+    const stream = this.lookup(id);
     if (stream === undefined) return;
     this.counters.directory.setState(stream, state);
     if (state === undefined) this.statefulStreams.delete(stream);
@@ -157,6 +160,21 @@ export class IncarnationContext implements ProviderContext {
     }
   }
 
+  /** The provider let these streams go: so does the cache (under the spellings it is told). */
+  released(ids: readonly Identifier[]): void {
+    for (const id of ids) {
+      this.streams.delete(id);
+      this.streams.delete(id.canonical);
+      this.streams.delete(id.canonical.slice(this.name.length + 2));
+    }
+  }
+
+  /** The stream's counter: cached per distinct id, unless the directory let it go since. */
+  private lookup(id: Identifier | string): StreamCounter | undefined {
+    const stream = this.streams.get(id);
+    return stream !== undefined && !stream.retired ? stream : this.resolve(id);
+  }
+
   private resolve(raw: Identifier | string): StreamCounter | undefined {
     let id: Identifier;
     try {
@@ -170,6 +188,8 @@ export class IncarnationContext implements ProviderContext {
       return undefined;
     }
     const counter = this.counters.directory.counter(id);
+    // A cache, not a registry: a provider cycling through endless spellings must not grow it.
+    if (this.streams.size >= MAX_CACHED_IDS) this.streams.clear();
     this.streams.set(raw, counter);
     return counter;
   }

@@ -99,6 +99,7 @@ async function handle(state: HostState, msg: HostMsg, timeoutMs: number): Promis
     }
     case 'unsubscribe':
       await guarded(state, timeoutMs, 'unsubscribe', () => provider.unsubscribe(msg.ids));
+      ctx.released(msg.ids);
       msg.reply.resolve();
       break;
     case 'request': {

@@ -4,6 +4,7 @@ import type { Provider, ProviderContext, StreamFailure, SubscribeResult } from '
 import type { ConnectionCounters, ConnectionHost, ConnectionSettings, StreamPayload } from './connection-types';
 import { connectionSettings, type ResolvedExchangeOptions } from './options';
 import type { MappedKind, Normalizer } from './normalize';
+import { Pacer } from './pacer';
 import { ConnectionPool, type PlacedStream, type PooledConnection } from './pool';
 import { StreamRoutes } from './routes';
 
@@ -38,6 +39,8 @@ export interface Venue<C extends PooledConnection = PooledConnection> {
   eventTime(payload: StreamPayload): number | undefined;
   /** A fresh normalizer of one stream's messages into `kind` (needed once `streamOf` names normalized kinds). */
   normalizer?(kind: MappedKind, id: Identifier): Normalizer;
+  /** New sockets the venue lets one client (IP) open per second, if it limits that. */
+  readonly connectionsPerSecond?: number;
   /** Opens one connection to `endpoint` (a `ManagedConnection` subclass). */
   connect(endpoint: string, host: ConnectionHost, settings: ConnectionSettings): C;
 }
@@ -161,7 +164,10 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
 
   private connectionHost(ctx: ProviderContext): ConnectionHost {
     const live = (): boolean => this.ctx === ctx && this.pool !== undefined;
+    const limit = this.venue.connectionsPerSecond;
+    const opens = limit === undefined ? undefined : new Pacer(() => ctx.clock.now(), limit);
     return {
+      ...(opens && { connectSlot: () => opens.reserve() }),
       now: () => ctx.clock.now(),
       setTimeout: (callback, ms) => ctx.setTimeout(callback, ms),
       setInterval: (callback, ms) => ctx.setInterval(callback, ms),

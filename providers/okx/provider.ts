@@ -8,7 +8,7 @@ import { Catalogue } from './instruments';
 import { expandPattern } from '../exchange/expand';
 import { instIdOfStream, KINDS, streamOf } from './kinds';
 import { okxNormalizer } from './normalize';
-import { resolveOptions, type OkxOptions } from './options';
+import { resolveOptions, CONNECTIONS_PER_SECOND, type OkxOptions } from './options';
 
 export type OkxStats = ExchangeStats;
 
@@ -26,6 +26,8 @@ export class OkxProvider extends ExchangeProvider<OkxConnection> {
       expand: (pattern: Pattern) => expandPattern(pattern, o.symbols, KINDS, (id) => streamOf(id, catalogue).ok),
       eventTime,
       normalizer: (kind: MappedKind, id: Identifier) => okxNormalizer(kind, instIdOfStream(id)),
+      // "Connection limit: 3 requests per second (based on IP)".
+      connectionsPerSecond: CONNECTIONS_PER_SECOND,
       connect: (_endpoint, host, settings) => new OkxConnection(host, { ...settings, requestsPerHour: o.requestsPerHour }, o.baseUrl),
     };
     super(venue, o);
