@@ -23,6 +23,7 @@ export type {
   ServiceStats,
   SessionOptions,
   SessionStats,
+  StreamStats,
   WorkerStats,
 } from './common/service-types';
 export type { Provider, ProviderContext, ProviderFactory, StreamFailure, SubscribeResult } from './providers/contract';

@@ -1,17 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { OVERFLOW_POLICIES, type Limits, type OverflowPolicy } from '../common/service-types';
+import { DEFAULT_ENDPOINTS, type EndpointSettings } from '../gateway/http';
 import { DEFAULT_GATEWAY_LIMITS, type GatewayLimits } from '../gateway/types';
 import type { ProviderFactory } from '../providers/contract';
 import { checks } from '../common/option-checks';
 import { providerFactory, ProviderConfigError } from '../providers/registry';
+import type { FactoryContext } from '../common/type-registry';
+import { workerFactory } from '../workers/registry';
+import type { WorkerFactory } from '../workers/contract';
+import { moduleFactory } from './user-module';
 import { readNatsConfig, type NatsConfig } from '../cluster/config';
 import { Fields } from '../common/fields';
 
 /** The configuration file (README, "Configuration"), checked and with defaults filled in. */
 export interface TesseraConfig {
   readonly gateway: GatewayLimits & { readonly host: string; readonly port: number; readonly token?: string; readonly perMessageDeflate: boolean };
+  /** Which HTTP endpoints the gateway answers (all on by default). */
+  readonly endpoints: EndpointSettings;
   readonly providers: readonly ProviderConfig[];
+  readonly workers: readonly WorkerConfig[];
   readonly publishNamespaces: readonly string[];
   readonly sessions: { readonly idleAfterMs: number; readonly outBuffer: number; readonly overflow: OverflowPolicy };
   readonly limits: Partial<Limits> & { readonly providerCallTimeoutMs?: number };
@@ -19,12 +27,18 @@ export interface TesseraConfig {
   readonly nats?: NatsConfig;
 }
 
-export interface ProviderConfig {
+/** A provider or worker entry, checked; `type` is "module" for a user's module. */
+export interface EntryConfig<F> {
   readonly type: string;
   readonly name: string;
+  /** The entry's own module, as written in the file. */
+  readonly module?: string;
   /** A fresh provider per (re)start, built from the entry's options. */
-  readonly factory: ProviderFactory;
+  readonly factory: F;
 }
+
+export type ProviderConfig = EntryConfig<ProviderFactory>;
+export type WorkerConfig = EntryConfig<WorkerFactory>;
 
 /** What the command line may override. */
 export interface ConfigOverrides {
@@ -49,6 +63,7 @@ export class ConfigError extends Error {
 export const DEFAULT_CONFIG = {
   gateway: { host: '127.0.0.1', port: 7400 },
   providers: [{ type: 'synthetic', name: 'synthetic', symbols: ['btcusdt', 'ethusdt', 'solusdt'] }],
+  workers: [{ type: 'bars', name: 'bars' }],
   publishNamespaces: ['local'],
   sessions: { idleAfterMs: 30_000, outBuffer: 1024, overflow: 'drop-newest' },
   limits: {},
@@ -86,24 +101,40 @@ function readGateway(raw: unknown, issues: string[], overrides: ConfigOverrides)
   return gateway;
 }
 
-function readProviders(raw: unknown, issues: string[], baseDir: string): ProviderConfig[] {
+/**
+ * Reads `providers` or `workers`: each entry names a shipped `type` or a user's `module`, and a
+ * `name` unique across both sections (it is the entry's namespace).
+ */
+function readEntries<F>(
+  section: 'providers' | 'workers',
+  raw: unknown,
+  issues: string[],
+  baseDir: string,
+  names: Map<string, string>,
+  fromType: (type: string, options: Readonly<Record<string, unknown>>, context: FactoryContext) => F,
+): EntryConfig<F>[] {
+  const what = section === 'providers' ? 'provider' : 'worker';
   if (!Array.isArray(raw)) {
-    issues.push('providers: must be an array');
+    issues.push(`${section}: must be an array`);
     return [];
   }
-  const names = new Set<string>();
-  const out: ProviderConfig[] = [];
+  const out: EntryConfig<F>[] = [];
   raw.forEach((entry: unknown, i) => {
-    const f = new Fields(entry, `providers[${i}]`, issues);
+    const f = new Fields(entry, `${section}[${i}]`, issues);
     const type = f.get<string | undefined>('type', checks.string, undefined);
+    const modulePath = f.get<string | undefined>('module', checks.string, undefined);
     const name = f.get<string | undefined>('name', namespace, undefined);
-    if (!f.has('type')) f.issue('type', 'is required');
+    if (f.has('type') && f.has('module')) f.issue('module', `give "type" (a shipped ${what}) or "module" (your own), not both`);
+    else if (!f.has('type') && !f.has('module')) f.issue('type', 'is required (or "module": a file whose create(options) builds it)');
     if (!f.has('name')) f.issue('name', 'is required');
-    if (name !== undefined && names.has(name)) f.issue('name', `"${name}" is used by another provider`);
-    if (name !== undefined) names.add(name);
-    if (type === undefined || name === undefined) return;
+    const clash = name === undefined ? undefined : names.get(name);
+    if (clash !== undefined) f.issue('name', `"${name}" is used by another ${clash}`);
+    if (name !== undefined) names.set(name, what);
+    if (name === undefined || (type === undefined) === (modulePath === undefined)) return;
     try {
-      out.push({ type, name, factory: providerFactory(type, f.rest(['type', 'name']), { baseDir }) });
+      const options = f.rest(['type', 'module', 'name']);
+      const factory = modulePath !== undefined ? (moduleFactory(what, modulePath, options, { baseDir }) as F) : fromType(type!, options, { baseDir });
+      out.push({ type: type ?? 'module', name, ...(modulePath === undefined ? {} : { module: modulePath }), factory });
     } catch (error) {
       if (!(error instanceof ProviderConfigError)) throw error;
       const where = error.field === undefined ? f.path : f.at(error.field);
@@ -111,6 +142,14 @@ function readProviders(raw: unknown, issues: string[], baseDir: string): Provide
     }
   });
   return out;
+}
+
+function readEndpoints(raw: unknown, issues: string[]): EndpointSettings {
+  const f = new Fields(raw, 'endpoints', issues);
+  const d = DEFAULT_ENDPOINTS;
+  const endpoints = { metrics: f.get('metrics', checks.boolean, d.metrics), health: f.get('health', checks.boolean, d.health), page: f.get('page', checks.boolean, d.page) };
+  f.done();
+  return endpoints;
 }
 
 function readSessions(raw: unknown, issues: string[]): TesseraConfig['sessions'] {
@@ -145,17 +184,22 @@ export function validateConfig(raw: unknown, source: string, baseDir: string, ov
   const issues: string[] = [];
   const top = new Fields(raw, '', issues);
   const gateway = readGateway(top.raw('gateway'), issues, { host: overrides.host, port: overrides.port });
-  const providers = readProviders(top.has('providers') ? top.raw('providers') : DEFAULT_CONFIG.providers, issues, baseDir);
+  const names = new Map<string, string>();
+  const providers = readEntries('providers', top.has('providers') ? top.raw('providers') : DEFAULT_CONFIG.providers, issues, baseDir, names, providerFactory);
+  // Without a `workers` section the shipped defaults run, unless a provider took their name.
+  const workersRaw = top.has('workers') ? top.raw('workers') : DEFAULT_CONFIG.workers.filter((w) => !names.has(w.name));
+  const workers = readEntries('workers', workersRaw, issues, baseDir, names, workerFactory);
   const publishNamespaces = top.get<string[]>('publishNamespaces', checks.arrayOf(namespace), [...DEFAULT_CONFIG.publishNamespaces]);
   for (const ns of publishNamespaces) {
-    if (providers.some((p) => p.name === ns)) issues.push(`publishNamespaces: "${ns}" is also a provider's name`);
+    if (names.has(ns)) issues.push(`publishNamespaces: "${ns}" is also a ${names.get(ns)}'s name`);
   }
   const sessions = readSessions(top.raw('sessions'), issues);
+  const endpoints = readEndpoints(top.raw('endpoints'), issues);
   const limits = readLimits(top.raw('limits'), issues);
-  const nats = readNatsConfig(top.raw('nats'), issues, { providers: providers.map((p) => p.name), publishNamespaces, servers: overrides.nats });
+  const nats = readNatsConfig(top.raw('nats'), issues, { providers: [...providers, ...workers].map((p) => p.name), publishNamespaces, servers: overrides.nats });
   top.done();
   if (issues.length > 0) throw new ConfigError(source, issues);
-  return { gateway, providers, publishNamespaces, sessions, limits, ...(nats === undefined ? {} : { nats }) };
+  return { gateway, endpoints, providers, workers, publishNamespaces, sessions, limits, ...(nats === undefined ? {} : { nats }) };
 }
 
 /** Reads `file` (or the embedded default when absent), then applies the command-line overrides. */

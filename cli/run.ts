@@ -13,7 +13,7 @@ export interface RunOptions {
   readonly nats?: readonly string[];
 }
 
-/** Starts the service from the configuration, adding each provider; undoes it all on failure. */
+/** Starts the service from the configuration, adding each provider and worker; undoes it all on failure. */
 async function startService(config: TesseraConfig, logger: Logger): Promise<DataService> {
   const service = await DataService.start({
     logger,
@@ -24,6 +24,7 @@ async function startService(config: TesseraConfig, logger: Logger): Promise<Data
   });
   try {
     for (const provider of config.providers) await service.addProvider(provider.name, provider.factory);
+    for (const worker of config.workers) await service.addWorker(worker.name, worker.factory);
   } catch (error) {
     await service.stop();
     throw error;
@@ -44,7 +45,7 @@ export async function run(options: RunOptions): Promise<number> {
   let cluster: ClusterNode | undefined;
   try {
     if (config.nats !== undefined) cluster = await ClusterNode.start({ service, config: config.nats, logger });
-    gateway = await Gateway.start({ service, ...config.gateway, logger });
+    gateway = await Gateway.start({ service, ...config.gateway, endpoints: config.endpoints, logger });
   } catch (error) {
     await cluster?.stop();
     await service.stop();

@@ -380,10 +380,7 @@ export class TesseraClient {
 
   private onNotice(channel: Channel, notice: NoticeFrame): void {
     this.events.emit('notice', notice);
-    const fields = notice as { readonly kind: string; readonly id?: unknown; readonly reason?: unknown };
-    if (fields.kind === 'gap' && typeof fields.id === 'string') {
-      this.events.emit('gap', { id: fields.id, kind: 'notice', ...(typeof fields.reason === 'string' ? { reason: fields.reason } : {}) });
-    }
+    if (notice.kind === 'gap') this.events.emit('gap', { id: notice.id, kind: 'notice', reason: notice.reason });
     if (notice.kind === 'unbound') {
       // Their namespace is gone: asking for them again would be refused.
       for (const p of notice.patterns) this.wanted.delete(p);

@@ -55,7 +55,17 @@ export class ImportedProvider implements Provider {
     const { link, leaseMs } = this.options;
     this.ctx = ctx;
     this.map = new NamespaceMap(ctx.name, this.options.provider);
-    this.health = new ExporterHealth(link.connected, 3_000, { down: (reason) => ctx.providerDown(reason), up: () => ctx.providerUp() });
+    this.health = new ExporterHealth(link.connected, 3_000, {
+      down: (reason) => {
+        ctx.providerDown(reason);
+        // What the exporter sends meanwhile is lost though seq may go on: say so, in order.
+        for (const remote of this.streams.keys()) {
+          const local = this.map.toLocal(remote);
+          if (local !== undefined) ctx.gap(local, 'link-down');
+        }
+      },
+      up: () => ctx.providerUp(),
+    });
     const holder = `${this.options.node}/${ctx.name}/${randomUUID().slice(0, 8)}`;
     this.interest = new Interest(link, this.subjects.control, holder, this.options, this.health, ctx, {
       failed: (failures) => this.remember(failures),

@@ -125,11 +125,20 @@ export interface SessionStats {
   readonly patterns: readonly string[];
   readonly attached: boolean;
   readonly buffered: number;
+  /** The out-buffer's bound (`buffered / outBuffer` is how full it is). */
+  readonly outBuffer: number;
   /** Bytes of the messages buffered (by their `size`). */
   readonly bufferedBytes: number;
   readonly delivered: number;
   readonly dropped: number;
   readonly restarts: number;
+}
+
+/** A stream flowing now; `seq` is the number of messages emitted on it so far (rates come from its change). */
+export interface StreamStats {
+  readonly id: string;
+  readonly provider: string;
+  readonly seq: number;
 }
 
 export interface RouterStats {
@@ -145,7 +154,10 @@ export interface RouterStats {
 export interface ServiceStats {
   readonly providers: readonly ProviderStats[];
   readonly workers: readonly WorkerStats[];
+  readonly streams: readonly StreamStats[];
   readonly sessions: readonly SessionStats[];
+  /** Deliveries and drops over the service's life, closed sessions included (they never go down). */
+  readonly sessionTotals: { readonly delivered: number; readonly dropped: number };
   readonly router: RouterStats;
 }
 

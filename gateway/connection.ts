@@ -5,6 +5,7 @@ import type { Envelope } from '../common/envelope';
 import { TesseraError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { Client } from '../common/service-types';
+import type { GatewayCounters } from './counters';
 import { encodeAnswer, encodeError, type GatewayErrorCode, type ServerFrame } from './encode';
 import { answerError } from './errors';
 import { parseClientFrame, type ClientFrame, type Ref } from './frames';
@@ -19,6 +20,7 @@ export interface ConnectionContext {
   readonly limits: GatewayLimits;
   readonly logger: Logger;
   readonly now: Now;
+  readonly counters: GatewayCounters;
 }
 
 /** This socket's hold on a session; replaced, never mutated, except to note a cut-off. */
@@ -59,7 +61,7 @@ export class Connection {
       this.logger.error('message could not be encoded; skipped', { id: msg.id, seq: msg.seq, error: String(error) });
     };
     // The socket is its own inbound flow target: a client that floods without reading stops being read.
-    this.outbound = new Outbound(socket, { highWaterBytes: limits.highWaterBytes, lowWaterBytes: limits.lowWaterBytes, maxBatch: 1000, onEncodeError }, socket);
+    this.outbound = new Outbound(socket, { highWaterBytes: limits.highWaterBytes, lowWaterBytes: limits.lowWaterBytes, maxBatch: 1000, onEncodeError, counters: ctx.counters }, socket);
     this.ops = new TokenBucket(limits.maxOpsPerSecond, ctx.now);
     this.publishes = new TokenBucket(limits.maxPublishesPerSecond, ctx.now);
     socket.on('message', (data, isBinary) => this.onFrame(data, isBinary));
@@ -94,6 +96,7 @@ export class Connection {
   }
 
   private onFrame(data: WebSocket.RawData, isBinary: boolean): void {
+    this.ctx.counters.framesIn++;
     if (isBinary) return this.sendError('BAD_REQUEST', 'bad frame: binary frames are not supported; send JSON text');
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
     const parsed = parseClientFrame(text);
@@ -110,6 +113,7 @@ export class Connection {
   }
 
   private refuseRate(frame: ClientFrame): void {
+    this.ctx.counters.rateLimited++;
     const limit = frame.op === 'publish' ? 'maxPublishesPerSecond' : 'maxOpsPerSecond';
     const what = frame.op === 'publish' ? 'publishes' : 'operations';
     this.sendError('LIMIT_EXCEEDED', `too many ${what} on this connection (gateway.${limit} is ${this.ctx.limits[limit]}); "${frame.op}" was not run`, frame.ref);

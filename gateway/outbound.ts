@@ -1,4 +1,5 @@
 import type { Envelope, MessageEnvelope } from '../common/envelope';
+import type { GatewayCounters } from './counters';
 import { ENVELOPE_OVERHEAD_BYTES } from '../common/payload-size';
 import { encodeNotice } from './encode';
 import { frameOf } from './shared-runs';
@@ -26,6 +27,8 @@ export interface OutboundOptions {
   readonly maxBatch: number;
   /** A message that cannot be encoded (a provider's cyclic payload, say) is skipped and reported here. */
   readonly onEncodeError?: (error: unknown, msg: MessageEnvelope) => void;
+  /** Frames, bytes and pauses are counted here for `/metrics`. */
+  readonly counters?: GatewayCounters;
 }
 
 const OPEN = 1;
@@ -124,7 +127,15 @@ export class Outbound {
   private send(data: string | Buffer): void {
     if (this.socket.readyState !== OPEN) return;
     this.socket.send(data, TEXT, this.onSent);
-    if (!this.congested && this.socket.bufferedAmount > this.options.highWaterBytes) this.congest();
+    const counters = this.options.counters;
+    if (counters) {
+      counters.framesOut++;
+      counters.bytesOut += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    }
+    if (!this.congested && this.socket.bufferedAmount > this.options.highWaterBytes) {
+      if (counters) counters.backpressurePauses++;
+      this.congest();
+    }
   }
 
   /** Runs as each write leaves the buffer; errors surface on the socket's own close/error events. */

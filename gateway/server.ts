@@ -6,6 +6,9 @@ import { TesseraError } from '../common/errors';
 import { silentLogger, type Logger } from '../common/logger';
 import { TokenCheck } from './auth';
 import { Connection } from './connection';
+import { GatewayCounters } from './counters';
+import { DEFAULT_ENDPOINTS, httpHandler } from './http';
+import { GatewayMetrics } from './metrics';
 import { encodeError } from './encode';
 import { monotonicNow } from './rate';
 import { Releases } from './releases';
@@ -42,6 +45,9 @@ export class Gateway {
   private readonly connections = new Set<Connection>();
   private readonly releases = new Releases();
   private readonly heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** Frames, bytes, pauses and refusals, for `/metrics`. */
+  readonly counters = new GatewayCounters();
+  private readonly metrics: GatewayMetrics;
 
   private constructor(
     private readonly http: Server,
@@ -51,6 +57,9 @@ export class Gateway {
     private readonly logger: Logger,
   ) {
     const token = options.token === undefined ? undefined : new TokenCheck(options.token);
+    this.metrics = new GatewayMetrics(this.counters, () => this.connections.size);
+    const endpoints = { ...DEFAULT_ENDPOINTS, ...options.endpoints };
+    http.on('request', httpHandler({ service: options.service, endpoints, metrics: this.metrics, token, serving: () => this.state === 'running', logger }));
     http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(request, socket, head, token));
     if (limits.pingIntervalMs > 0) {
       this.heartbeat = setInterval(() => this.connections.forEach((c) => c.heartbeat()), limits.pingIntervalMs);
@@ -64,10 +73,8 @@ export class Gateway {
     if (options.token === '') throw new TesseraError('BAD_REQUEST', 'gateway token must not be empty; leave it unset to run without one');
     const limits = limitsFrom(options);
     const logger = (options.logger ?? silentLogger()).child({ cmp: 'gateway' });
-    const http = createServer((_request, response) => {
-      response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
-      response.end('this is a WebSocket endpoint\n');
-    });
+    // Plain requests (health, metrics, the page) are answered by the handler the constructor adds.
+    const http = createServer();
     const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, WebSocket: GatewaySocket, perMessageDeflate: options.perMessageDeflate === true });
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
@@ -122,8 +129,12 @@ export class Gateway {
 
   private onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, token: TokenCheck | undefined): void {
     socket.on('error', () => socket.destroy());
-    if (this.state !== 'running') return refuseUpgrade(socket, 503, 'Service Unavailable');
+    if (this.state !== 'running') {
+      this.counters.refuseUpgrade('shutting-down');
+      return refuseUpgrade(socket, 503, 'Service Unavailable');
+    }
     if (token && !token.accepts(request)) {
+      this.counters.refuseUpgrade('unauthorized');
       this.logger.info('upgrade refused: bad or missing token', { remote: request.socket.remoteAddress });
       return refuseUpgrade(socket, 401, 'Unauthorized', 'WWW-Authenticate: Bearer\r\n');
     }
@@ -133,11 +144,12 @@ export class Gateway {
   private onSocket(ws: GatewaySocket, request: IncomingMessage): void {
     if (this.state !== 'running') return ws.close(1001, 'server shutting down');
     if (this.connections.size >= this.limits.maxConnections) {
+      this.counters.refuseUpgrade('too-many-connections');
       // Answer in-protocol so the client learns the code, then close with "try again later".
       ws.send(encodeError('LIMIT_EXCEEDED', `too many connections (the limit is ${this.limits.maxConnections})`));
       return ws.close(1013, 'too many connections');
     }
-    const connection = new Connection(ws, { service: this.options.service, releases: this.releases, limits: this.limits, logger: this.logger, now: this.options.now ?? monotonicNow }, this.nextId++);
+    const connection = new Connection(ws, { service: this.options.service, releases: this.releases, limits: this.limits, logger: this.logger, now: this.options.now ?? monotonicNow, counters: this.counters }, this.nextId++);
     ws.onOversize = () => connection.oversized();
     this.connections.add(connection);
     ws.once('close', () => this.connections.delete(connection));

@@ -1,4 +1,5 @@
 import type { Logger } from '../common/logger';
+import type { EndpointSettings } from './http';
 import type { Now } from './rate';
 import type { AttachOptions, Client, ConfigureOptions, ExplainResult, ServiceStats, SessionOptions } from '../common/service-types';
 
@@ -52,6 +53,8 @@ export interface GatewayOptions extends Partial<GatewayLimits> {
   /** When set, an upgrade without it (Bearer header or `?token=`) gets HTTP 401. */
   readonly token?: string;
   readonly logger?: Logger;
+  /** Turn off `/metrics`, `/healthz` + `/readyz`, or the live page (all on by default). */
+  readonly endpoints?: Partial<EndpointSettings>;
   /**
    * Compress frames with permessage-deflate when the client offers it. Off by default: it saves
    * bytes on slow links but costs CPU per socket (each has its own compressor), so the shared

@@ -1,8 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
-import { isTesseraError } from '../common/errors';
+import { defineType, entryFactory, type EntryType, type FactoryContext } from '../common/type-registry';
 import { BinanceProvider, type BinanceOptions } from './binance';
 import { BybitProvider, type BybitOptions } from './bybit';
-import { checks, type OptionCheck } from '../common/option-checks';
+import { checks } from '../common/option-checks';
 import type { Provider, ProviderFactory } from './contract';
 import { EXCHANGE_OPTION_CHECKS } from './exchange/options';
 import { OkxProvider, type OkxOptions } from './okx';
@@ -11,33 +11,9 @@ import { VENUE_WEIGHT_PER_MINUTE } from './binance/options';
 import { ReplayProvider, type ReplayOptions } from './replay';
 import { SYNTHETIC_KINDS, SyntheticProvider, type SyntheticOptions } from './synthetic';
 
-/** A configuration problem in a provider entry; `field` is the option at fault, if one is. */
-export class ProviderConfigError extends Error {
-  constructor(
-    readonly field: string | undefined,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ProviderConfigError';
-  }
-}
+export { ProviderConfigError, type FactoryContext } from '../common/type-registry';
 
-export interface FactoryContext {
-  /** Relative file options (a replay's `file`) are resolved against this (the config file's folder). */
-  readonly baseDir: string;
-}
-
-/** One kind of provider: the JSON options it takes (each checked), and how to build it from them. */
-interface ProviderType<O> {
-  readonly options: { readonly [K in keyof O]-?: OptionCheck };
-  /** Options the type cannot do without. */
-  readonly required?: readonly (keyof O & string)[];
-  create(options: O, context: FactoryContext): Provider;
-}
-
-function define<O>(type: ProviderType<O>): ProviderType<Record<string, unknown>> {
-  return type as unknown as ProviderType<Record<string, unknown>>;
-}
+const define = <O>(type: EntryType<O, Provider>): EntryType<Record<string, unknown>, Provider> => defineType(type);
 
 const synthetic = define<SyntheticOptions>({
   options: {
@@ -81,7 +57,7 @@ const okx = define<Omit<OkxOptions, 'random'>>({
 });
 
 /** Provider types by the name a configuration file uses in `type`. */
-const PROVIDER_TYPES: ReadonlyMap<string, ProviderType<Record<string, unknown>>> = new Map([
+const PROVIDER_TYPES: ReadonlyMap<string, EntryType<Record<string, unknown>, Provider>> = new Map([
   ['synthetic', synthetic],
   ['replay', replay],
   ['binance', binance],
@@ -92,32 +68,9 @@ const PROVIDER_TYPES: ReadonlyMap<string, ProviderType<Record<string, unknown>>>
 export const PROVIDER_TYPE_NAMES: readonly string[] = [...PROVIDER_TYPES.keys()];
 
 /**
- * The factory for a provider of `type` built from JSON `options`. Checks every option and builds
- * one instance to surface the provider's own validation now, at start, rather than at its first
- * restart. Throws ProviderConfigError naming the field at fault.
+ * The factory for a provider of `type` built from JSON `options`, checked (see `entryFactory`).
+ * Throws ProviderConfigError naming the field at fault.
  */
 export function providerFactory(type: string, options: Readonly<Record<string, unknown>>, context: FactoryContext = { baseDir: process.cwd() }): ProviderFactory {
-  const entry = PROVIDER_TYPES.get(type);
-  if (!entry) throw new ProviderConfigError('type', `unknown provider type ${JSON.stringify(type)} (known: ${PROVIDER_TYPE_NAMES.join(', ')})`);
-  const known = Object.keys(entry.options);
-  for (const [key, value] of Object.entries(options)) {
-    const check = (entry.options as Record<string, OptionCheck | undefined>)[key];
-    if (!Object.prototype.hasOwnProperty.call(entry.options, key) || !check) {
-      throw new ProviderConfigError(key, `unknown option for a ${type} provider (it takes ${known.join(', ')})`);
-    }
-    const problem = value === undefined ? undefined : check(value);
-    if (problem) throw new ProviderConfigError(key, problem);
-  }
-  for (const key of entry.required ?? []) {
-    if (options[key] === undefined) throw new ProviderConfigError(key, `is required for a ${type} provider`);
-  }
-  const frozen = Object.freeze({ ...options });
-  try {
-    entry.create(frozen, context);
-  } catch (error) {
-    // A provider may name the option at fault in its error's details (binance does).
-    const field = isTesseraError(error) && typeof error.details.field === 'string' ? error.details.field : undefined;
-    throw new ProviderConfigError(field, error instanceof Error ? error.message : String(error));
-  }
-  return () => entry.create(frozen, context);
+  return entryFactory('provider', PROVIDER_TYPES, type, options, context);
 }

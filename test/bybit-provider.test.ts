@@ -1,3 +1,4 @@
+import { BYBIT_DEFAULTS } from '../providers/bybit';
 import { parseIdentifier, type Identifier } from '../router/identifier';
 import { maxInWindow, stopRigs, waitFor } from './support/binance-context';
 import { startBybitRig } from './support/bybit-context';
@@ -144,5 +145,34 @@ describe('BybitProvider against a fake Bybit', () => {
     await waitFor(() => ctx.emits.length === 1, 'the good trade');
     expect(ctx.payloadsOf(trade.canonical)).toEqual([{ price: 1, amount: 1, side: 'buy', tradeId: 'y' }]);
     expect(provider.stats()).toMatchObject({ malformedFrames: 4, unknownStreamFrames: 1, unmappableMessages: 1, reconnects: 0 });
+  });
+});
+
+describe('BybitProvider renews its connection daily', () => {
+  it('switches to a fresh connection with no trade lost or repeated', async () => {
+    const DAY = 24 * 3600_000;
+    const { fake, ctx, clock, provider } = await startBybitRig({ staleTimeoutMs: DAY, pingIntervalMs: DAY - 1 });
+    const [trade, raw] = ids('bybit::btcusdt.trade', 'bybit::btcusdt.publicTrade');
+    expect(await provider.subscribe([trade, raw])).toEqual({});
+    let sent = 0;
+    const timer = setInterval(() => {
+      sent++;
+      fake.publish('publicTrade.BTCUSDT', 'snapshot', [{ T: sent, s: 'BTCUSDT', S: 'Buy', v: '1', p: '1', i: String(sent) }]);
+    }, 2);
+    try {
+      await waitFor(() => ctx.emits.length >= 40, 'trades to flow');
+      clock.jump(BYBIT_DEFAULTS.renewAfterMs);
+      await waitFor(() => provider.stats().renewals === 1 && fake.open.length === 1, 'the switch and the old socket closed');
+      const last = sent + 20;
+      await waitFor(() => sent >= last, 'more trades after the switch');
+    } finally {
+      clearInterval(timer);
+    }
+    await waitFor(() => ctx.payloadsOf(trade.canonical).length === sent, 'the last trade');
+    const tradeIds = ctx.payloadsOf(trade.canonical).map((p) => Number((p as { tradeId: string }).tradeId));
+    expect(tradeIds).toEqual(Array.from({ length: sent }, (_, i) => i + 1));
+    expect(ctx.payloadsOf(raw.canonical)).toHaveLength(sent);
+    expect(ctx.events).toEqual([]);
+    expect(ctx.gaps).toEqual([]);
   });
 });

@@ -71,6 +71,20 @@ describe('tessera run, subscribe and stats', () => {
     expect(stats).toHaveProperty('router');
   });
 
+  test('the default configuration runs the bars worker on the synthetic trades', async () => {
+    const { code, stdout, stderr } = await runCli(main, ['subscribe', 'bars::btcusdt.bar[venue=synthetic;interval=1s]', '--count', '1', '--url', server.url]);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const bar = JSON.parse(stdout) as { id: string; eventTs: number; payload: Record<string, unknown> };
+    expect(bar.id).toBe('bars::bar[interval=1s;venue=synthetic].btcusdt');
+    expect(bar.payload).toEqual({
+      open: expect.any(Number), high: expect.any(Number), low: expect.any(Number), close: expect.any(Number), volume: expect.any(Number),
+      buyVolume: expect.any(Number), sellVolume: expect.any(Number), trades: expect.any(Number), vwap: expect.any(Number),
+      startTs: bar.eventTs - 1000, endTs: bar.eventTs, closed: true,
+    });
+    const stats = JSON.parse((await runCli(main, ['stats', '--url', server.url])).stdout) as { workers: { name: string; state: string }[] };
+    expect(stats.workers).toEqual([expect.objectContaining({ name: 'bars', state: 'running', inputs: expect.any(Number), received: expect.any(Number) })]);
+  });
+
   test('SIGTERM closes every socket and exits 0', async () => {
     const socket = await TestSocket.open(server.url);
     const sessionId = (await socket.ask({ op: 'session.create' })).sessionId as string;
@@ -107,5 +121,107 @@ describe('tessera run with a configuration file', () => {
       server.child.kill('SIGINT');
       expect((await server.exited).code).toBe(0);
     }
+  });
+});
+
+/** A user's provider, written as a plain CommonJS file: trades on a timer, at `options.price`. */
+const FEED_JS = `
+exports.create = (options) => {
+  let ctx, cancel, n = 0;
+  const ids = new Map();
+  return {
+    start(c) { ctx = c; },
+    stop() { if (cancel) cancel(); },
+    validate(id) { return id.tags.length === 2 && id.tag('trade') ? undefined : 'only <symbol>.trade'; },
+    subscribe(list) {
+      for (const id of list) ids.set(id.canonical, id);
+      if (!cancel) cancel = ctx.setInterval(() => {
+        for (const id of ids.values()) ctx.emit(id, { price: options.price, amount: 1, side: 'buy', tradeId: String(++n) }, ctx.clock.now());
+      }, 10);
+    },
+    unsubscribe(list) { for (const id of list) ids.delete(id.canonical); },
+  };
+};
+`;
+
+/** A user's worker: counts the trades of \`<venue>::<symbol>.trade\` on \`count::<symbol>.count[venue=…]\`. */
+const COUNT_JS = `
+exports.create = (options) => {
+  let ctx;
+  const byInput = new Map();
+  const input = (id) => id.tag('count').params.get('venue') + '::' + id.tags.find((t) => t.name !== 'count').name + '.trade';
+  return {
+    start(c) { ctx = c; },
+    stop() {},
+    inputs(id) { return [input(id)]; },
+    subscribe(ids) { for (const id of ids) byInput.set(input(id), { id, n: 0 }); },
+    unsubscribe(ids) { for (const id of ids) byInput.delete(input(id)); },
+    receive(batch) {
+      for (const m of batch) {
+        const s = byInput.get(m.id);
+        if (s) ctx.emit(s.id, { n: ++s.n, label: options.label });
+      }
+    },
+  };
+};
+`;
+
+describe('tessera run with the user\'s own modules', () => {
+  test('a provider and a worker from files next to the config run without editing the package', async () => {
+    const folder = mkdtempSync(join(dir, 'modules-'));
+    writeFileSync(join(folder, 'feed.js'), FEED_JS);
+    writeFileSync(join(folder, 'count.js'), COUNT_JS);
+    const file = join(folder, 'tessera.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        providers: [{ module: './feed.js', name: 'feed', price: 100 }],
+        workers: [{ module: './count.js', name: 'count', label: 'mine' }, { type: 'bars', name: 'bars' }],
+      }),
+    );
+    const server = await startRun(main, ['--config', file, '--port', '0']);
+    try {
+      const counted = await runCli(main, ['subscribe', 'count::btcusdt.count[venue=feed]', '--count', '3', '--url', server.url]);
+      expect(counted.code).toBe(0);
+      expect(counted.stdout.trimEnd().split('\n').map((line) => (JSON.parse(line) as { payload: unknown }).payload)).toEqual([
+        { n: 1, label: 'mine' },
+        { n: 2, label: 'mine' },
+        { n: 3, label: 'mine' },
+      ]);
+      const bars = await runCli(main, ['subscribe', 'bars::btcusdt.bar[venue=feed;ticks=4]', '--count', '1', '--url', server.url]);
+      expect(JSON.parse(bars.stdout)).toMatchObject({ payload: { open: 100, close: 100, trades: 4, volume: 4, buyVolume: 4, closed: true } });
+      const stats = JSON.parse((await runCli(main, ['stats', '--url', server.url])).stdout) as { providers: { name: string }[]; workers: { name: string }[] };
+      expect([stats.providers.map((p) => p.name), stats.workers.map((w) => w.name)]).toEqual([['feed'], ['count', 'bars']]);
+    } finally {
+      server.child.kill('SIGINT');
+      expect((await server.exited).code).toBe(0);
+    }
+  });
+
+  test('a module entry that cannot work is refused at start, naming the field', async () => {
+    const folder = mkdtempSync(join(dir, 'bad-modules-'));
+    writeFileSync(join(folder, 'nocreate.js'), 'exports.make = () => ({});');
+    writeFileSync(join(folder, 'throws.js'), "exports.create = () => { throw new Error('label is required'); };");
+    writeFileSync(join(folder, 'notworker.js'), FEED_JS);
+    const file = join(folder, 'tessera.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        providers: [{ module: './nocreate.js', name: 'p' }],
+        workers: [
+          { module: './missing.js', name: 'w1' },
+          { module: './throws.js', name: 'w2' },
+          { module: './notworker.js', name: 'w3', price: 1 },
+          { type: 'bars', module: './throws.js', name: 'w4' },
+        ],
+      }),
+    );
+    const { code, stdout, stderr } = await runCli(main, ['run', '--config', file]);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr).toContain('providers[0].module: "./nocreate.js" exports no create(options) function');
+    expect(stderr).toContain('workers[0].module: cannot load "./missing.js": no such file');
+    expect(stderr).toContain('workers[1].module: "./throws.js": create(options) threw: label is required');
+    expect(stderr).toContain('workers[2].module: "./notworker.js": create(options) did not return a worker: it lacks inputs, receive');
+    expect(stderr).toContain('workers[3].module: give "type" (a shipped worker) or "module" (your own), not both');
   });
 });

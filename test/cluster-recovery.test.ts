@@ -1,5 +1,5 @@
 import type { Envelope } from '../common/envelope';
-import { EnvelopeRecorder, waitUntil, type ProviderScript } from '../testkit';
+import { ContinuityChecker, EnvelopeRecorder, waitUntil, type ProviderScript } from '../testkit';
 import { compileChild, FAST, killAllChildren, scriptWith, startChildNode, startNode, stopAllNodes, type TestNode } from './support/cluster-nodes';
 import { NATS_MISSING, NatsServer, natsServerBinary } from './support/nats-server';
 
@@ -58,8 +58,13 @@ describeNats('importing sessions recover on their own', () => {
     script.emit('btc.trade', 'after');
     await recorder.waitFor((r) => r.messages.some((m) => m.payload === 'after'), 5_000, 'a message after the outage');
     expect(providerNotices(recorder)).toEqual(['provider-down', 'provider-up']);
-    // The origin's numbering: the message emitted during the outage shows as a gap.
+    // The origin's numbering: the message emitted during the outage shows as a skip, announced
+    // by a gap notice when the link went down.
     expect(recorder.messages.map((m) => [m.payload, m.seq])).toEqual([['before', 1], ['after', 3]]);
+    expect(recorder.notices('gap')).toEqual([{ type: 'notice', kind: 'gap', id: 'remote::btc.trade', reason: 'link-down' }]);
+    const checker = new ContinuityChecker();
+    recorder.envelopes.forEach((e) => checker.observe(e));
+    expect(checker.findings).toEqual([]);
   });
 
   test('an exporter restart: provider-down, then provider-up, and the new exporter serves the stream', async () => {
@@ -67,8 +72,10 @@ describeNats('importing sessions recover on their own', () => {
     const a = await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', first.factory));
     const b = await startNode(nats.url, IMPORT);
     const recorder = await watch(b, ['remote::btc.trade']);
+    const onA = await watch(a, ['src::btc.trade']);
     first.emit('btc.trade', 'first');
     await recorder.waitFor((r) => r.messages.length === 1);
+    await onA.waitFor((r) => r.messages.length === 1);
 
     await a.stop();
     await recorder.waitFor((r) => r.notices('provider-down').length === 1, 5_000, 'provider-down');
@@ -80,6 +87,18 @@ describeNats('importing sessions recover on their own', () => {
     await recorder.waitFor((r) => r.messages.length === 2, 5_000, 'a message from the new exporter');
     expect(providerNotices(recorder)).toEqual(['provider-down', 'provider-up']);
     expect(recorder.messages[1]).toMatchObject({ id: 'remote::btc.trade', payload: 'second' });
+    // The new exporter counts from 1 again under a new epoch: never seq going back within one.
+    const [before, after] = recorder.messages;
+    expect([before.seq, after.seq]).toEqual([1, 1]);
+    expect(before.epoch).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    expect(after.epoch).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    expect(after.epoch).not.toBe(before.epoch);
+    // The epoch crosses the link unchanged: it is the exporting node's own.
+    expect(before.epoch).toBe(onA.messages[0].epoch);
+    const checker = new ContinuityChecker();
+    recorder.envelopes.forEach((e) => checker.observe(e));
+    expect(checker.ok).toBe(true);
+    expect(checker.epochChanges).toBe(1);
   });
 
   test('while the exporter is away new streams are refused; once it is back they start', async () => {
@@ -108,6 +127,24 @@ describeNats('importing sessions recover on their own', () => {
     script.emit('btc.trade', 'after the restart');
     await recorder.waitFor((r) => r.messages.length === 1, 5_000, 'the stream after the restart');
     expect(providerNotices(recorder)).toEqual(['provider-down', 'provider-up']);
+    // A's own gap notice crosses the link (ahead of the stream's later messages).
+    const gapAt = recorder.envelopes.findIndex((e) => e.type === 'notice' && e.kind === 'gap' && e.reason === 'provider-restart');
+    expect(gapAt).toBeGreaterThanOrEqual(0);
+    expect(gapAt).toBeLessThan(recorder.envelopes.indexOf(recorder.messages[0]));
+  });
+
+  test('ctx.gap on the exporting node reaches the importing sessions, in order with the messages', async () => {
+    const script = scriptWith('src', ['btc']);
+    await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
+    const b = await startNode(nats.url, IMPORT);
+    const recorder = await watch(b, ['remote::btc.trade']);
+    script.emit('btc.trade', 1);
+    script.emit('btc.trade', 2);
+    script.gap('btc.trade', 'venue reconnect');
+    script.emit('btc.trade', 3);
+    await recorder.waitFor((r) => r.messages.length === 3, 5_000, 'three messages');
+    const seen = recorder.envelopes.map((e) => (e.type === 'message' ? e.payload : e.kind === 'gap' ? `gap ${e.reason}` : e.kind));
+    expect(seen).toEqual([1, 2, 'gap venue reconnect', 3]);
   });
 
   test('a crash of the imported provider on B: restarted, resubscribed, the old lease let go', async () => {

@@ -5,6 +5,8 @@ import { ConfigError, DEFAULT_CONFIG, loadConfig, validateConfig } from '../cli/
 import { BinanceProvider } from '../providers/binance';
 import { ReplayProvider } from '../providers/replay';
 import { providerFactory, ProviderConfigError } from '../providers/registry';
+import { BarsWorker } from '../workers/bars/bars-worker';
+import { BooksWorker } from '../workers/books/books-worker';
 import { SyntheticProvider } from '../providers/synthetic';
 import { CaptureContext } from '../testkit';
 
@@ -37,6 +39,17 @@ describe('the embedded default configuration', () => {
     expect(config.providers.map((p) => [p.type, p.name])).toEqual([['synthetic', 'synthetic']]);
     expect(config.providers[0].factory()).toBeInstanceOf(SyntheticProvider);
     expect(config.sessions).toEqual(DEFAULT_CONFIG.sessions);
+    expect(config.endpoints).toEqual({ metrics: true, health: true, page: true });
+    expect(config.workers.map((w) => [w.type, w.name])).toEqual([['bars', 'bars']]);
+    expect(config.workers[0].factory()).toBeInstanceOf(BarsWorker);
+  });
+
+  test('a file without a workers section gets the bars worker, unless a provider is named bars', () => {
+    expect(validateConfig({}, 'test.json', dir).workers.map((w) => w.name)).toEqual(['bars']);
+    expect(validateConfig({ providers: [{ type: 'synthetic', name: 'bars' }] }, 'test.json', dir).workers).toEqual([]);
+    expect(validateConfig({ workers: [] }, 'test.json', dir).workers).toEqual([]);
+    const books = validateConfig({ workers: [{ type: 'books', name: 'tops', graceMs: 0, eventTimeOnly: ['tape'] }] }, 'test.json', dir);
+    expect(books.workers[0].factory()).toBeInstanceOf(BooksWorker);
   });
 
   test('command-line options override it', () => {
@@ -56,6 +69,7 @@ describe('a good configuration file', () => {
       publishNamespaces: ['chat'],
       sessions: { idleAfterMs: 0, outBuffer: 16, overflow: 'conflate' },
       limits: { maxSessions: 3, maxPatternsPerSession: 4, providerCallTimeoutMs: 500 },
+      endpoints: { metrics: false, page: false },
     });
     const config = loadConfig(path);
     expect(config.gateway).toMatchObject({ host: '127.0.0.2', port: 9000, token: 's3cret', maxFrameBytes: 4096, maxConnections: 5 });
@@ -64,6 +78,7 @@ describe('a good configuration file', () => {
     expect(config.publishNamespaces).toEqual(['chat']);
     expect(config.sessions).toEqual({ idleAfterMs: 0, outBuffer: 16, overflow: 'conflate' });
     expect(config.limits).toEqual({ maxSessions: 3, maxPatternsPerSession: 4, providerCallTimeoutMs: 500 });
+    expect(config.endpoints).toEqual({ metrics: false, health: true, page: false });
   });
 
   test('the command line overrides the file', () => {
@@ -118,6 +133,15 @@ describe('a bad configuration is refused, naming the field', () => {
     ['a fractional idle time', { sessions: { idleAfterMs: 1.5 } }, 'sessions.idleAfterMs: must be an integer'],
     ['a negative session limit', { limits: { maxSessions: -1 } }, 'limits.maxSessions: must be an integer 1 or more'],
     ['an unknown limit', { limits: { maxSockets: 1 } }, 'limits.maxSockets: unknown field'],
+    ['workers not a list', { workers: 'bars' }, 'workers: must be an array'],
+    ['an unknown worker type', { workers: [{ type: 'candles', name: 'c' }] }, 'workers[0].type: unknown worker type "candles" (known: bars, books)'],
+    ['an unknown worker option', { workers: [{ type: 'bars', name: 'b', grace: 5 }] }, 'workers[0].grace: unknown option for a bars worker (it takes graceMs, eventTimeOnly, checkEveryMs)'],
+    ['a bad worker option', { workers: [{ type: 'books', name: 'b', graceMs: -1 }] }, 'workers[0].graceMs: must be an integer 0 or more'],
+    ['a worker named like a provider', { workers: [{ type: 'bars', name: 'synthetic' }] }, 'workers[0].name: "synthetic" is used by another provider'],
+    ['a worker without type or module', { workers: [{ name: 'w' }] }, 'workers[0].type: is required (or "module"'],
+    ["a publish namespace that is a worker's", { publishNamespaces: ['bars'] }, `publishNamespaces: "bars" is also a worker's name`],
+    ['an endpoint switch that is not a boolean', { endpoints: { metrics: 'yes' } }, 'endpoints.metrics: must be'],
+    ['an unknown endpoint', { endpoints: { admin: true } }, 'endpoints.admin: unknown field'],
   ])('%s', (_what, raw, expected) => {
     const issues = issuesOf(raw);
     expect(issues.some((issue) => issue.startsWith(expected))).toBe(true);

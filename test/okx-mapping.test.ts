@@ -177,6 +177,7 @@ describe('okx frames', () => {
       argument: 'BTC-USDT-SWAP',
       data: [{ px: '1' }],
     });
+    expect(decodeFrame('{"arg":{"channel":"books","instId":"BTC-USDT-SWAP"},"action":"snapshot","data":[]}')).toMatchObject({ kind: 'data', channel: 'books', action: 'snapshot' });
   });
 
   it('any other text is malformed, never a throw', () => {

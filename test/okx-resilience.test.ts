@@ -40,6 +40,31 @@ describe('OkxProvider keeps its connection alive', () => {
   });
 });
 
+describe('OkxProvider and the venue’s notice of an upgrade', () => {
+  it('moves to a fresh connection at once, with nothing lost or doubled and no gap', async () => {
+    const { fake, ctx, provider } = await startOkxRig(fast);
+    const [btc] = ids('okx::btc-usdt-swap.trade');
+    expect(await provider.subscribe([btc])).toEqual({});
+    let n = 0;
+    const feed = setInterval(() => fake.publish('trades', 'BTC-USDT-SWAP', trade('BTC-USDT-SWAP', ++n)), 2);
+    try {
+      await ctx.waitForEmits(10);
+      // "Notification": 60 s before an upgrade, the venue says so with event notice.
+      fake.broadcast(JSON.stringify({ event: 'notice', code: '64008', msg: 'The connection will soon be closed for a service upgrade. Please reconnect.', connId: 'a' }));
+      await waitFor(() => provider.stats().renewals === 1 && fake.open.length === 1 && fake.open[0] !== fake.connections[0], 'the move to a new connection');
+      const last = n + 10;
+      await waitFor(() => n >= last, 'more trades on the new connection');
+    } finally {
+      clearInterval(feed);
+    }
+    await waitFor(() => ctx.emits.length > 0 && (ctx.emits.at(-1)!.payload as { tradeId: string }).tradeId === String(n), 'the last trade');
+    expect(ctx.emits.map((e) => Number((e.payload as { tradeId: string }).tradeId))).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect(fake.subscribed()).toEqual(['trades:BTC-USDT-SWAP']);
+    expect(ctx.events).toEqual([]);
+    expect(ctx.gaps).toEqual([]);
+  });
+});
+
 describe('OkxProvider reconnects', () => {
   it('re-establishes a dropped connection with exactly the wanted set', async () => {
     const { fake, ctx, provider } = await startOkxRig(fast);

@@ -205,7 +205,9 @@ describe('explain, stats, crash and stop', () => {
     await recorder.waitFor((r) => r.messages.length === 1);
     const stats = await service.stats();
     expect(stats.providers).toEqual([{ name: 'feed', state: 'running', streams: 1, msgs: 2, restarts: 0 }]);
-    expect(stats.sessions).toEqual([{ id: session, patterns: ['feed::a.trade'], attached: true, buffered: 0, bufferedBytes: 0, delivered: 1, dropped: 0, restarts: 0 }]);
+    expect(stats.sessions).toEqual([{ id: session, patterns: ['feed::a.trade'], attached: true, buffered: 0, outBuffer: 1024, bufferedBytes: 0, delivered: 1, dropped: 0, restarts: 0 }]);
+    expect(stats.streams).toEqual([{ id: 'feed::a.trade', provider: 'feed', seq: 1 }]);
+    expect(stats.sessionTotals).toEqual({ delivered: 1, dropped: 0 });
     expect(stats.router).toMatchObject({ routed: 2, matches: 1, bindings: 1, dropped: 0, restarts: 0 });
   });
 

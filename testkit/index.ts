@@ -3,3 +3,4 @@ export { ProviderScript, ScriptedProvider, type ScriptedCall, type ScriptedMetho
 export { EnvelopeRecorder, isMessage, isNotice, waitForEnvelope, waitUntil } from './wait';
 export { CaptureContext, type CaptureContextOptions, type CapturedEmit, type CapturedEvent } from './capture-context';
 export { ManualClock } from './manual-clock';
+export { ContinuityChecker, type ContinuityFinding, type ContinuityOptions, type ObservedMessage, type StreamPosition } from './continuity';

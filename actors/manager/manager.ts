@@ -222,21 +222,34 @@ export class Manager {
     return this.providers.request(parseIdentifier(text), body);
   }
 
+  /** Deliveries and drops of every session this service had, closed ones included. */
+  private sessionTotals(): { delivered: number; dropped: number } {
+    let { delivered, dropped } = this.sessions.retired;
+    for (const s of this.sessions.byId.values()) {
+      delivered += s.outbox.delivered;
+      dropped += s.outbox.dropped;
+    }
+    return { delivered, dropped };
+  }
+
   private async stats(): Promise<ServiceStats> {
     const router = await this.router.stats();
     return {
       providers: this.providers.stats((p) => !(p instanceof WorkerRecord)),
       workers: this.workers().map(workerStats),
+      streams: this.providers.streamStats(this.streams),
       sessions: [...this.sessions.byId.values()].map((s) => ({
         id: s.id,
         patterns: [...s.bindings.keys()].sort(),
         attached: s.attachment !== 0,
         buffered: s.outbox.size,
+        outBuffer: s.outbox.limit,
         bufferedBytes: s.outbox.bytes,
         delivered: s.outbox.delivered,
         dropped: s.outbox.dropped,
         restarts: s.restarts,
       })),
+      sessionTotals: this.sessionTotals(),
       router,
     };
   }

@@ -3,7 +3,7 @@ import type { Notice } from '../../common/envelope';
 import { TesseraError, toError } from '../../common/errors';
 import type { JsonValue } from '../../common/json';
 import type { Logger } from '../../common/logger';
-import type { ProviderStats, RestartPolicy } from '../../common/service-types';
+import type { ProviderStats, RestartPolicy, StreamStats } from '../../common/service-types';
 import type { Provider, ProviderFactory } from '../../providers/contract';
 import type { Identifier } from '../../router/identifier';
 import type { RouterPort } from '../../router/port';
@@ -100,6 +100,14 @@ export class ProviderSet {
 
   stats(include: (record: ProviderRecord) => boolean = () => true): ProviderStats[] {
     return [...this.records.values()].filter(include).map((p) => ({ name: p.name, state: p.state, streams: p.streams.live().length, msgs: p.counters.msgs, restarts: p.restarts }));
+  }
+
+  /** Every flowing stream with its seq so far (rates are its change over time). */
+  streamStats(directory: StreamDirectory): StreamStats[] {
+    return [...this.records.values()].flatMap((p) => {
+      const counters = directory.namespace(p.name);
+      return p.streams.live().map((id) => ({ id: id.canonical, provider: p.name, seq: counters.get(id.canonical)?.seq ?? 0 }));
+    });
   }
 
   /** Stops every provider (their stop failures are theirs) and empties the set. */

@@ -66,6 +66,11 @@ export class Outbox {
     private readonly budget?: ByteBudget,
   ) {}
 
+  /** The out-buffer bound in messages. */
+  get limit(): number {
+    return this.capacity;
+  }
+
   get size(): number {
     return this.ring.size;
   }

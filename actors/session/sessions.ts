@@ -44,6 +44,8 @@ export class Sessions {
   readonly byId = new Map<string, SessionRecord>();
   /** Namespace → sessions with a pattern in it, for notices. */
   readonly byNamespace = new Map<string, Set<SessionRecord>>();
+  /** What closed sessions delivered and dropped, so service-wide totals never go down. */
+  readonly retired = { delivered: 0, dropped: 0 };
   private readonly shards: ActorHandle<never>[] = [];
   private readonly logger: Logger;
   /** Shared by every session's out-buffer. */
@@ -115,6 +117,8 @@ export class Sessions {
     if (session.closed) return;
     session.closed = true;
     this.byId.delete(session.id);
+    this.retired.delivered += session.outbox.delivered;
+    this.retired.dropped += session.outbox.dropped;
     this.disarmIdle(session);
     this.env.toRouter({ type: 'unbind-all', target: session.outbox });
     for (const [provider, streams] of session.wanted()) this.env.releaseStreams(provider, [...streams.values()]);

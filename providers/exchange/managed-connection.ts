@@ -89,6 +89,14 @@ export abstract class ManagedConnection {
     this.active = this.renewal = undefined;
   }
 
+  /**
+   * The venue announced it will close this connection soon (a service upgrade): move to a fresh
+   * one now, as a renewal does, so nothing is lost or doubled. Safe to call at any time.
+   */
+  protected renewNow(): void {
+    this.renew();
+  }
+
   /** Turns a callback into one whose throw is reported to the host instead of escaping. */
   protected guard<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
     return (...args: A) => {

@@ -42,7 +42,9 @@ export class OkxConnection extends ManagedConnection {
       case 'info':
         return HEARTBEAT;
       case 'notice':
-        this.host.logger.warn('venue notice', { code: frame.code, msg: frame.msg });
+        // Sent 60 s before the venue closes the connection for an upgrade ("Notification").
+        this.host.logger.warn('venue notice: moving to a fresh connection', { code: frame.code, msg: frame.msg });
+        this.renewNow();
         return HEARTBEAT;
       case 'ack':
         if (frame.id === undefined || frame.subscription === undefined) return { kind: 'malformed', reason: 'an ack without id or arg' };
@@ -51,8 +53,11 @@ export class OkxConnection extends ManagedConnection {
         // An error names its request by id only; every argument of it not yet acked is refused.
         if (frame.id === undefined) return { kind: 'malformed', reason: `an error without a request id (${frame.code}: ${frame.msg})` };
         return { kind: 'reply', id: frame.id, error: `${frame.code}: ${frame.msg}` };
-      case 'data':
-        return { kind: 'data', stream: `${frame.channel}:${frame.argument}`, payload: frame.data as JsonValue[] };
+      case 'data': {
+        // A push is its data array; one that says what it is (a book's snapshot or update) keeps that.
+        const payload = frame.action === undefined ? (frame.data as JsonValue[]) : { action: frame.action, data: frame.data as JsonValue[] };
+        return { kind: 'data', stream: `${frame.channel}:${frame.argument}`, payload };
+      }
       case 'malformed':
         return frame;
     }

@@ -15,7 +15,8 @@ export type OkxFrame =
   | { readonly kind: 'notice'; readonly code: string; readonly msg: string }
   /** Events that change nothing here (`channel-conn-count`, …). */
   | { readonly kind: 'info'; readonly event: string }
-  | { readonly kind: 'data'; readonly channel: string; readonly argument: string; readonly data: readonly JsonValue[] }
+  /** `action` (`snapshot`/`update`) is set by the channels that send one, such as `books`. */
+  | { readonly kind: 'data'; readonly channel: string; readonly argument: string; readonly data: readonly JsonValue[]; readonly action?: string }
   | { readonly kind: 'malformed'; readonly reason: string };
 
 const PONG: OkxFrame = { kind: 'pong' };
@@ -45,7 +46,7 @@ export function decodeFrame(text: string): OkxFrame {
   const argument = argumentOf(arg);
   if (typeof channel !== 'string' || argument === undefined) return malformed('arg without channel and instId/instType');
   if (!Array.isArray(value.data)) return malformed('push without a data array');
-  return { kind: 'data', channel, argument, data: value.data };
+  return typeof value.action === 'string' ? { kind: 'data', channel, argument, data: value.data, action: value.action } : { kind: 'data', channel, argument, data: value.data };
 }
 
 /** `<channel>:<instId|instType>`, the name a subscription goes by here. */

@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import WebSocket from 'ws';
+import { subscribedSocket } from './ws-setup';
 
 /**
  * WebSocket clients for scenario 3, run in a worker thread so the clients do not share the
@@ -35,33 +36,6 @@ function toBuffer(data: WebSocket.RawData): Buffer {
   return Buffer.from(data);
 }
 
-/** Sends one control frame and waits for the answer that carries the same ref. */
-function call(ws: WebSocket, frame: Record<string, unknown>, ref: number): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (data: WebSocket.RawData): void => {
-      const answer = JSON.parse(toBuffer(data).toString('utf8')) as Record<string, unknown>;
-      if (answer.ref !== ref) return;
-      ws.off('message', onMessage);
-      if (answer.op === 'error') reject(new Error(`${String(answer.code)}: ${String(answer.message)}`));
-      else resolve(answer);
-    };
-    ws.on('message', onMessage);
-    ws.send(JSON.stringify({ ...frame, ref }));
-  });
-}
-
-async function connect(url: string, patterns: readonly string[], outBuffer: number, deflate: boolean): Promise<WebSocket> {
-  const ws = new WebSocket(url, { perMessageDeflate: deflate });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  const created = await call(ws, { op: 'session.create', idleAfterMs: 0 }, 1);
-  await call(ws, { op: 'session.attach', sessionId: created.sessionId, outBuffer, overflow: 'drop-newest' }, 2);
-  await call(ws, { op: 'session.configure', patterns }, 3);
-  return ws;
-}
-
 function post(msg: FromClients): void {
   parentPort!.postMessage(msg);
 }
@@ -76,7 +50,7 @@ function wireBytes(): number {
 }
 
 async function start(msg: Extract<ToClients, { type: 'start' }>): Promise<void> {
-  sockets = await Promise.all(Array.from({ length: msg.clients }, () => connect(msg.url, msg.patterns, msg.outBuffer, msg.deflate === true)));
+  sockets = await Promise.all(Array.from({ length: msg.clients }, () => subscribedSocket(msg.url, msg.patterns, msg.outBuffer, msg.deflate === true)));
   const counts = new Array<number>(sockets.length).fill(0);
   let posted = 0;
   let total = 0;

@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { subscribedSocket } from './ws-setup';
 
 /**
  * A fleet of WebSocket clients for scenario 7, in a worker thread (its own heap and event loop).
@@ -26,32 +27,6 @@ function countItems(data: Buffer): number {
   return n;
 }
 
-function call(ws: WebSocket, frame: Record<string, unknown>, ref: number): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (data: WebSocket.RawData): void => {
-      const answer = JSON.parse(String(data)) as Record<string, unknown>;
-      if (answer.ref !== ref) return;
-      ws.off('message', onMessage);
-      if (answer.op === 'error') reject(new Error(`${String(answer.code)}: ${String(answer.message)}`));
-      else resolve(answer);
-    };
-    ws.on('message', onMessage);
-    ws.send(JSON.stringify({ ...frame, ref }));
-  });
-}
-
-async function open(url: string, pattern: string): Promise<WebSocket> {
-  const ws = new WebSocket(url, { perMessageDeflate: false });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  const created = await call(ws, { op: 'session.create', idleAfterMs: 0 }, 1);
-  await call(ws, { op: 'session.attach', sessionId: created.sessionId, outBuffer: 1 << 16, overflow: 'drop-newest' }, 2);
-  await call(ws, { op: 'session.configure', patterns: [pattern] }, 3);
-  return ws;
-}
-
 interface Stamp {
   readonly t: number;
   readonly at: number;
@@ -71,7 +46,7 @@ function record(data: Buffer): void {
 async function start(msg: Extract<ToFleet, { type: 'start' }>): Promise<void> {
   // Connect in groups: a thousand handshakes at once would be a benchmark of the accept queue.
   for (let i = 0; i < msg.clients; i += 50) {
-    const group = await Promise.all(Array.from({ length: Math.min(50, msg.clients - i) }, () => open(msg.url, msg.pattern)));
+    const group = await Promise.all(Array.from({ length: Math.min(50, msg.clients - i) }, () => subscribedSocket(msg.url, [msg.pattern], 1 << 16)));
     sockets.push(...group);
   }
   const step = Math.max(1, Math.floor(msg.clients / msg.sampled));

@@ -104,11 +104,13 @@ export class LibClient extends SimClient {
   }
 
   private onEnvelope(envelope: Envelope): void {
-    if (envelope.type === 'message') return this.onMessage(envelope.id, envelope.seq, envelope.ts);
+    if (envelope.type === 'message') return this.onMessage(envelope);
     if (envelope.kind !== 'dropped') this.audit.note(`notice ${envelope.kind}`);
     switch (envelope.kind) {
       case 'dropped':
         return this.onDropped(envelope.count);
+      case 'gap':
+        return this.onGap(envelope.id, envelope.reason);
       case 'session-closed':
         this.dropHandle();
         return this.retire();

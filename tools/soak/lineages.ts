@@ -8,6 +8,10 @@ interface Totals {
   /** Seq skipped across a reconfigure that let go of the stream (not losses). */
   unbound: number;
   announced: number;
+  /** Seq skipped where a gap notice announced the loss, and the gap notices seen. */
+  gapped: number;
+  gapNotices: number;
+  epochChanges: number;
   regressions: number;
 }
 
@@ -22,13 +26,16 @@ export interface LineageSummary {
 }
 
 function totals(audits: readonly SeqAudit[]): Totals {
-  const t: Totals = { lineages: audits.length, messages: 0, jumps: 0, unbound: 0, announced: 0, regressions: 0 };
+  const t: Totals = { lineages: audits.length, messages: 0, jumps: 0, unbound: 0, announced: 0, gapped: 0, gapNotices: 0, epochChanges: 0, regressions: 0 };
   for (const a of audits) {
     t.messages += a.messages;
     t.jumps += a.jumps;
     t.unbound += a.unbound;
     t.announced += a.announced;
     t.regressions += a.regressions;
+    t.gapped += a.gapped;
+    t.gapNotices += a.gapNotices;
+    t.epochChanges += a.epochChanges;
   }
   return t;
 }

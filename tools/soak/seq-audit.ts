@@ -1,9 +1,12 @@
-/** A gap a client saw that no `dropped` notice had covered yet. */
+import { ContinuityChecker, type ContinuityFinding, type ObservedMessage } from '../../testkit/continuity';
+
+/** A skip no notice had covered, or a position seen twice. */
 export interface GapEvent {
   readonly client: string;
   readonly id: string;
   readonly from: number;
   readonly to: number;
+  readonly kind: 'loss' | 'repeat';
   /** The client's running totals when the gap showed. */
   readonly jumps: number;
   readonly announced: number;
@@ -19,72 +22,90 @@ const KEEP_EVENTS = 20;
 const TRAIL = 60;
 
 /**
- * Checks one client lineage's `seq`s (seq per stream for the service's life; the buffer survives detach): per stream, every message after the first
- * continues the count or jumps, and every jump must already have been announced by `dropped`
- * notices (the session emits the notice before the messages that follow a loss, so the running
- * totals must hold at every jump, not only at the end). A jump across a reconfigure that let go
- * of the stream is no loss (the stream was not bound meanwhile) and is counted apart.
+ * Checks one client lineage with the testkit's ContinuityChecker: per stream, `(epoch, seq)`
+ * goes on by one, and every skip was announced — by `dropped` notices received before the
+ * messages after the loss (the running totals must hold at every skip, not only at the end) or
+ * by a `gap` notice for the stream — and no position comes twice. A skip across a reconfigure
+ * that let go of the stream is no loss (the stream was not bound meanwhile) and is counted apart.
  *
  * A lineage is one in-process client across its detach/attach cycles, or one WebSocket client
  * across explicit detach/re-attach; it ends where the service promises nothing (a socket died).
  */
 export class SeqAudit {
-  messages = 0;
-  jumps = 0;
-  /** Seq skipped across a reconfigure of the stream's binding (not losses). */
-  unbound = 0;
-  announced = 0;
-  /** A seq that did not go up: a duplicate or a reordering. */
-  regressions = 0;
-  /** Jumps beyond what had been announced at the time. */
-  unannounced = 0;
   readonly events: GapEvent[] = [];
   /** The lineage's recent history when each event was noted, to explain it. */
   readonly trails: string[][] = [];
-  private readonly last = new Map<string, { seq: number; ts: number }>();
   private readonly recent: string[] = [];
+  private readonly checker: ContinuityChecker;
 
   /** The client never reconfigures, so no gap of its can be a binding gap. */
   readonly steady: boolean;
   /** How the client reaches the service: the library API or a WebSocket. */
   readonly via: 'lib' | 'ws';
-  private readonly gap: BindingGap;
 
   constructor(
     readonly client: string,
     options: { readonly gap: BindingGap; readonly steady: boolean; readonly via: 'lib' | 'ws' },
   ) {
-    this.gap = options.gap;
+    this.checker = new ContinuityChecker({ mayHaveLeft: options.gap, keep: KEEP_EVENTS });
     this.steady = options.steady;
     this.via = options.via;
   }
 
-  message(id: string, seq: number, ts: number): void {
-    this.messages++;
-    this.note(`${id} ${seq}`);
-    const last = this.last.get(id);
-    this.last.set(id, { seq, ts });
-    if (last === undefined) return;
-    if (seq <= last.seq) {
-      this.regressions++;
-      this.finding(id, last.seq, seq);
-      return;
-    }
-    if (seq === last.seq + 1) return;
-    if (this.gap(id, last.ts)) {
-      this.unbound += seq - last.seq - 1;
-      return;
-    }
-    this.jumps += seq - last.seq - 1;
-    if (this.jumps > this.announced) {
-      this.unannounced = Math.max(this.unannounced, this.jumps - this.announced);
-      this.finding(id, last.seq, seq);
-    }
+  get messages(): number {
+    return this.checker.messages;
+  }
+
+  /** Seq skipped while bound that dropped notices had to cover (covered or not). */
+  get jumps(): number {
+    return this.checker.announcedSkips + this.checker.unannounced;
+  }
+
+  /** Seq skipped where a gap notice announced the loss. */
+  get gapped(): number {
+    return this.checker.gapSkips;
+  }
+
+  get gapNotices(): number {
+    return this.checker.gaps;
+  }
+
+  /** Seq skipped across a reconfigure of the stream's binding (not losses). */
+  get unbound(): number {
+    return this.checker.leftSkips;
+  }
+
+  get announced(): number {
+    return this.checker.dropped;
+  }
+
+  /** A position seen twice, or behind one seen, within an epoch. */
+  get regressions(): number {
+    return this.checker.repeats;
+  }
+
+  get unannounced(): number {
+    return this.checker.unannounced;
+  }
+
+  get epochChanges(): number {
+    return this.checker.epochChanges;
+  }
+
+  message(msg: ObservedMessage): void {
+    this.note(`${msg.id} ${msg.epoch ?? ''}:${msg.seq}${msg.state === true ? ' state' : ''}${msg.cached === true ? ' cached' : ''}`);
+    const finding = this.checker.message(msg);
+    if (finding !== undefined) this.finding(finding);
   }
 
   dropped(count: number): void {
     this.note(`dropped ${count}`);
-    this.announced += count;
+    this.checker.notice({ kind: 'dropped', count });
+  }
+
+  gap(id: string, reason: string): void {
+    this.note(`gap ${id} ${reason}`);
+    this.checker.notice({ kind: 'gap', id });
   }
 
   /** Notes something that happened to the lineage (attach, configure, a notice...). */
@@ -95,16 +116,16 @@ export class SeqAudit {
 
   /** The newest seq seen on a stream. */
   newest(id: string): number | undefined {
-    return this.last.get(id)?.seq;
+    return this.checker.newest(id);
   }
 
   get ok(): boolean {
-    return this.regressions === 0 && this.unannounced === 0 && this.jumps <= this.announced;
+    return this.checker.ok;
   }
 
-  private finding(id: string, from: number, to: number): void {
+  private finding(f: ContinuityFinding): void {
     if (this.events.length >= KEEP_EVENTS) return;
-    this.events.push({ client: this.client, id, from, to, jumps: this.jumps, announced: this.announced });
+    this.events.push({ client: this.client, id: f.id, from: f.from.seq, to: f.to.seq, kind: f.kind, jumps: this.jumps, announced: this.announced });
     this.trails.push([...this.recent]);
   }
 }

@@ -4,6 +4,7 @@ import { canonicalAll, matchesAny } from './patterns';
 import type { Prng } from './prng';
 import { BindingLog } from './binding-log';
 import { SeqAudit } from './seq-audit';
+import type { ObservedMessage } from '../../testkit/continuity';
 
 export type ClientState = 'idle' | 'attached' | 'detached';
 
@@ -79,13 +80,17 @@ export abstract class SimClient {
     this.sessionId = undefined;
   }
 
-  protected onMessage(id: string, seq: number, ts: number): void {
-    if (!matchesAny(this.ever.values(), id)) this.foreign++;
-    this.audit.message(id, seq, ts);
+  protected onMessage(msg: ObservedMessage): void {
+    if (!matchesAny(this.ever.values(), msg.id)) this.foreign++;
+    this.audit.message(msg);
   }
 
   protected onDropped(count: number): void {
     this.audit.dropped(count);
+  }
+
+  protected onGap(id: string, reason: string): void {
+    this.audit.gap(id, reason);
   }
 
   /**

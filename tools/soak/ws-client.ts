@@ -163,13 +163,14 @@ export class WsClient extends SimClient {
     if (link !== this.link) return;
     switch (frame.op) {
       case 'msg':
-        if (isMsg(frame)) this.onMessage(frame.id, frame.seq, frame.ts);
+        if (isMsg(frame)) this.onMessage(frame);
         return;
       case 'batch':
-        for (const item of Array.isArray(frame.items) ? frame.items : []) if (isMsg(item)) this.onMessage(item.id, item.seq, item.ts);
+        for (const item of Array.isArray(frame.items) ? frame.items : []) if (isMsg(item)) this.onMessage(item);
         return;
       case 'notice':
         if (frame.kind === 'dropped' && typeof frame.count === 'number') this.onDropped(frame.count);
+        if (frame.kind === 'gap' && typeof frame.id === 'string') this.onGap(frame.id, typeof frame.reason === 'string' ? frame.reason : '');
         if (frame.kind === 'disconnected') this.cutOff = true;
         if (frame.kind === 'session-closed') this.retire();
         return;
