@@ -2,7 +2,7 @@ import type { BookPayload } from '../common/market';
 import { parseIdentifier } from '../router/identifier';
 import { BookReplica } from '../testkit/book-replica';
 import { startRig, stopRigs, waitFor, type BinanceRig } from './support/binance-context';
-import { expectBookContract, sameBook, watchBook } from './support/book-watch';
+import { expectBookContract, settleBooks, watchBook } from './support/book-watch';
 import { FakeBinanceDepth } from './support/fake-binance-depth';
 
 const BTC = 'binance::book.btcusdt';
@@ -22,19 +22,8 @@ async function booksRig(options: { depthWeightPerMinute?: number } = {}): Promis
   return { rig, depth };
 }
 
-/** Keeps both books moving, as the venue does, until the client's book equals the fake's for `symbols`. */
-async function settle(rig: BinanceRig, d: FakeBinanceDepth, symbols: string[], steps = 5): Promise<void> {
-  const equal = (): boolean => symbols.every((s) => sameBook(watchBook(rig.ctx, `binance::book.${s}`).replica.levels(), d.levels(s)));
-  for (let i = 0; i < steps; i++) for (const s of ['btcusdt', 'ethusdt']) d.step(s);
-  const deadline = Date.now() + 8000;
-  for (;;) {
-    // Quiet for a while: in-flight deltas land; if the book is still behind, the next delta moves it on.
-    const quietUntil = Date.now() + 400;
-    while (!equal() && Date.now() < quietUntil) await new Promise((resolve) => setTimeout(resolve, 10));
-    if (equal()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for the ${symbols.join(', ')} book to match`);
-    for (const s of ['btcusdt', 'ethusdt']) d.step(s);
-  }
+function settle(rig: BinanceRig, d: FakeBinanceDepth, symbols: string[], steps = 5): Promise<void> {
+  return settleBooks(rig.ctx, (s) => `binance::book.${s}`, d, ['btcusdt', 'ethusdt'], symbols, steps);
 }
 
 describe('binance books against the fake exchange', () => {

@@ -42,3 +42,27 @@ export function expectBookContract(watch: { replica: BookReplica; events: string
 export function sameBook(a: { bids: [number, number][]; asks: [number, number][] }, b: { bids: [number, number][]; asks: [number, number][] }): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
+
+/** A venue's books as a test drives them. */
+export interface DrivenBooks {
+  step(symbol: string): unknown;
+  levels(symbol: string): { bids: [number, number][]; asks: [number, number][] };
+}
+
+/**
+ * Keeps every symbol's book moving, as a venue does, until the client's books of `symbols` equal
+ * the venue's: after each round it waits for the deltas in flight to land, then moves on (the next
+ * delta is also what shows a loss, or restarts a book after a reconnect).
+ */
+export async function settleBooks(ctx: CaptureContext, canonicalOf: (symbol: string) => string, books: DrivenBooks, all: readonly string[], symbols: readonly string[], steps = 5): Promise<void> {
+  const equal = (): boolean => symbols.every((s) => sameBook(watchBook(ctx, canonicalOf(s)).replica.levels(), books.levels(s)));
+  for (let i = 0; i < steps; i++) for (const s of all) books.step(s);
+  const deadline = Date.now() + 8000;
+  for (;;) {
+    const quietUntil = Date.now() + 400;
+    while (!equal() && Date.now() < quietUntil) await new Promise((resolve) => setTimeout(resolve, 10));
+    if (equal()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the ${symbols.join(', ')} book to match`);
+    for (const s of all) books.step(s);
+  }
+}

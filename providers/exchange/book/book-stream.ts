@@ -58,6 +58,8 @@ export class BookStream implements Normalizer {
       },
       { sequencer: venue.sequencer(), counters, checksum: venue.checksum },
     );
+    // An in-band snapshot follows the subscribe's ack at once, before the subscribe call returns.
+    if (!fetch) this.keeper.start();
   }
 
   push(message: JsonValue): boolean {
