@@ -18,6 +18,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxOutBuffer: 1_000_000,
   maxOutBufferBytes: 16 * 1_048_576,
   maxTotalBufferBytes: 256 * 1_048_576,
+  maxPublishedStreams: 10_000,
+  publishedIdleMs: 60_000,
 };
 
 /**
@@ -30,6 +32,7 @@ export class DataService {
   private state: 'running' | 'stopping' | 'stopped' = 'running';
   private resolveTerminated!: (outcome: { fatal?: Error }) => void;
   private stopping: Promise<void> | null = null;
+  private readonly closedListeners = new Set<(sessionId: string) => void>();
 
   private constructor(
     private readonly system: ActorSystem,
@@ -84,6 +87,7 @@ export class DataService {
           outBuffer: options.sessionDefaults?.outBuffer ?? 1024,
           overflow,
         },
+        sessionClosed: (id) => service?.sessionGone(id),
       },
       (error) => service?.fatal(error),
     );
@@ -156,8 +160,27 @@ export class DataService {
     return this.stopping;
   }
 
+  /**
+   * Calls `listener` with the id of every session that is gone, however it went (closed, idle,
+   * restart limit, shutdown); the gateway keeps its per-client quotas with it. Returns the undo.
+   */
+  onSessionClosed(listener: (sessionId: string) => void): () => void {
+    this.closedListeners.add(listener);
+    return () => this.closedListeners.delete(listener);
+  }
+
+  private sessionGone(sessionId: string): void {
+    for (const listener of this.closedListeners) {
+      try {
+        listener(sessionId);
+      } catch (error) {
+        this.logger.warn('a session-closed listener threw', { error: toError(error).message });
+      }
+    }
+  }
+
   private fatal(error: Error): void {
-    this.logger.log('error', 'manager crashed: the service stops', { critical: true, error: error.message, stack: error.stack });
+    this.logger.error('manager crashed: the service stops', { critical: true, error: error.message, stack: error.stack });
     if (this.stopping === null) this.stopping = this.shutdown(error);
   }
 

@@ -23,6 +23,7 @@ export type {
   ServiceStats,
   SessionOptions,
   SessionStats,
+  SessionTotals,
   StreamStats,
   WorkerStats,
 } from './common/service-types';
@@ -36,5 +37,4 @@ export { OkxProvider, type OkxOptions, type OkxStats } from './providers/okx';
 export { Gateway } from './gateway/server';
 export { DEFAULT_GATEWAY_LIMITS, type GatewayLimits, type GatewayOptions } from './gateway/types';
 export { ClusterNode, readNatsConfig, parseServers, type ClusterNodeOptions, type ClusterStats, type NatsConfig, type ImportConfig } from './cluster';
-export * as testkit from './testkit';
-export { ProviderScript, ScriptedProvider, EnvelopeRecorder, waitForEnvelope, waitUntil, isMessage, isNotice } from './testkit';
+// The testkit is its own entry, `tessera/testkit`, so test helpers stay out of production imports.

@@ -1,4 +1,5 @@
 import * as nact from 'nact';
+import { systemClock } from '../common/clock';
 import { toError } from '../common/errors';
 
 /**
@@ -72,12 +73,12 @@ export class ActorHandle<M> {
       const entry: Pending = {
         reject: (error) => finish(() => reject(error)),
       };
-      const timer = setTimeout(() => entry.reject(timeoutError()), Math.min(timeoutMs, 2_147_483_647));
-      timer.unref?.();
+      // Real time, like every call deadline (see common/deadline.ts).
+      const cancel = systemClock.setTimeout(() => entry.reject(timeoutError()), timeoutMs);
       const finish = (settle: () => void): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        cancel();
         this.pending.delete(entry);
         settle();
       };

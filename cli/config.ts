@@ -15,7 +15,14 @@ import { Fields } from '../common/fields';
 
 /** The configuration file (README, "Configuration"), checked and with defaults filled in. */
 export interface TesseraConfig {
-  readonly gateway: GatewayLimits & { readonly host: string; readonly port: number; readonly token?: string; readonly perMessageDeflate: boolean };
+  readonly gateway: GatewayLimits & {
+    readonly host: string;
+    readonly port: number;
+    readonly token?: string;
+    readonly perMessageDeflate: boolean;
+    readonly allowedOrigins: readonly string[];
+    readonly exposeSessionIds: boolean;
+  };
   /** Which HTTP endpoints the gateway answers (all on by default). */
   readonly endpoints: EndpointSettings;
   readonly providers: readonly ProviderConfig[];
@@ -95,6 +102,12 @@ function readGateway(raw: unknown, issues: string[], overrides: ConfigOverrides)
     pingIntervalMs: f.get('pingIntervalMs', checks.integer(0), d.pingIntervalMs),
     maxOpsPerSecond: f.get('maxOpsPerSecond', checks.integer(0), d.maxOpsPerSecond),
     maxPublishesPerSecond: f.get('maxPublishesPerSecond', checks.integer(0), d.maxPublishesPerSecond),
+    maxSessionsPerConnection: f.get('maxSessionsPerConnection', positive, d.maxSessionsPerConnection),
+    maxSessionsPerToken: f.get('maxSessionsPerToken', positive, d.maxSessionsPerToken),
+    maxPersistentSessions: f.get('maxPersistentSessions', checks.integer(0), d.maxPersistentSessions),
+    maxIdleAfterMs: f.get('maxIdleAfterMs', positive, d.maxIdleAfterMs),
+    allowedOrigins: f.get<string[]>('allowedOrigins', checks.arrayOf(checks.string), []),
+    exposeSessionIds: f.get('exposeSessionIds', checks.boolean, false),
   };
   if (gateway.lowWaterBytes > gateway.highWaterBytes) f.issue('lowWaterBytes', 'must not be above gateway.highWaterBytes');
   f.done();
@@ -167,7 +180,7 @@ function readSessions(raw: unknown, issues: string[]): TesseraConfig['sessions']
 function readLimits(raw: unknown, issues: string[]): TesseraConfig['limits'] {
   const f = new Fields(raw, 'limits', issues);
   const limits: Record<string, number> = {};
-  for (const key of ['maxSessions', 'maxPatternsPerSession', 'maxOutBuffer', 'maxOutBufferBytes', 'maxTotalBufferBytes', 'providerCallTimeoutMs'] as const) {
+  for (const key of ['maxSessions', 'maxPatternsPerSession', 'maxOutBuffer', 'maxOutBufferBytes', 'maxTotalBufferBytes', 'maxPublishedStreams', 'publishedIdleMs', 'providerCallTimeoutMs'] as const) {
     const value = f.optional<number>(key, positive);
     if (value !== undefined) limits[key] = value;
   }

@@ -6,5 +6,5 @@ export { ClientError, errorCode, type ClientErrorCode } from './errors';
 export { standardTransport, withTokenParam, type Transport, type TransportEvents, type TransportFactory, type TransportOptions } from './transport';
 export type { ClientMessage, Gap, Position } from './messages';
 export type * from './protocol';
-export type { ExplainResult, ServiceStats, ProviderStats, SessionStats, StreamStats, RouterStats, ProviderState, OverflowPolicy } from '../common/service-types';
+export type { ExplainResult, ServiceStats, ProviderStats, SessionStats, SessionTotals, StreamStats, RouterStats, ProviderState, OverflowPolicy } from '../common/service-types';
 export type { JsonValue } from '../common/json';

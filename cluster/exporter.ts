@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Subscription } from 'nats';
 import type { Msg } from 'nats';
 import { SerialQueue } from '../common/serial-queue';
-import type { Clock } from '../common/clock';
+import type { Cancel, Clock } from '../common/clock';
 import { TesseraError, toError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { DataService } from '../data-service';
@@ -59,7 +59,7 @@ export class Exporter {
   private readonly publisher: Publisher;
   private readonly log: Logger;
   private control: Subscription | undefined;
-  private timers: ReturnType<typeof setInterval>[] = [];
+  private timers: Cancel[] = [];
   private stopListening: () => void = () => undefined;
   private stopping: Promise<void> | undefined;
 
@@ -78,11 +78,7 @@ export class Exporter {
   static start(link: NatsLink, service: DataService, options: ExporterOptions): Exporter {
     const exporter = new Exporter(link, service, options);
     exporter.control = link.subscribe(exporter.subjects.control, (msg) => exporter.onControl(msg));
-    exporter.timers = [
-      setInterval(() => exporter.beat('up'), options.heartbeatMs),
-      setInterval(() => exporter.sweep(), options.sweepMs),
-    ];
-    for (const timer of exporter.timers) timer.unref();
+    exporter.timers = [options.clock.setInterval(() => exporter.beat('up'), options.heartbeatMs), options.clock.setInterval(() => exporter.sweep(), options.sweepMs)];
     exporter.stopListening = link.onChange((connected) => connected && exporter.beat('up'));
     exporter.beat('up');
     exporter.log.info('exporting', { providers: options.providers, instance: exporter.instance });
@@ -97,7 +93,7 @@ export class Exporter {
   /** Says goodbye on the heartbeat subject, then lets go of every stream. Safe to call twice. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      for (const timer of this.timers) clearInterval(timer);
+      for (const cancel of this.timers) cancel();
       this.stopListening();
       this.control?.unsubscribe();
       this.beat('stopping');

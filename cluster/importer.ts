@@ -1,6 +1,7 @@
 import { assertNever } from '../common/assert-never';
 import { randomUUID } from 'node:crypto';
 import type { Subscription } from 'nats';
+import { systemClock, type Cancel } from '../common/clock';
 import { toError } from '../common/errors';
 import type { JsonValue } from '../common/json';
 import type { Provider, ProviderContext, StreamFailure, SubscribeResult } from '../providers/contract';
@@ -44,7 +45,7 @@ export class ImportedProvider implements Provider {
   private readonly verdicts = new Map<string, string>();
   private readonly control: Subscription[] = [];
   private stopListening: () => void = () => undefined;
-  private reaper: ReturnType<typeof setInterval> | undefined;
+  private reaper: Cancel | undefined;
   private badFrames = 0;
 
   constructor(private readonly options: ImportOptions) {
@@ -83,12 +84,12 @@ export class ImportedProvider implements Provider {
     ctx.setInterval(() => this.health.check(ctx.clock.now()), 250);
     // A crashed incarnation is dropped without `stop`; its NATS subscriptions must not outlive
     // it. The host's context says when it is over (not part of the contract, hence the probe).
-    this.reaper = setInterval(() => {
+    // On the real clock: an incarnation's own timers die with it, and this one must outlive it.
+    this.reaper = systemClock.setInterval(() => {
       if ((ctx as { readonly isAlive?: boolean }).isAlive !== false) return;
       this.dispose();
       void this.interest.release();
     }, 1_000);
-    this.reaper.unref();
     void this.interest.sync();
   }
 
@@ -137,7 +138,7 @@ export class ImportedProvider implements Provider {
   }
 
   private dispose(): void {
-    clearInterval(this.reaper);
+    this.reaper?.();
     this.stopListening();
     for (const sub of this.control.splice(0)) sub.unsubscribe();
     for (const sub of this.streams.values()) sub.unsubscribe();

@@ -114,7 +114,8 @@ export class NatsLink {
   private set(connected: boolean): void {
     if (this.up === connected) return;
     this.up = connected;
-    this.logger.log(connected ? 'info' : 'warn', connected ? 'reconnected to NATS' : 'lost NATS', { server: this.nc.getServer() });
+    if (connected) this.logger.info('reconnected to NATS', { server: this.nc.getServer() });
+    else this.logger.warn('lost NATS', { server: this.nc.getServer() });
     for (const listener of [...this.listeners]) {
       try {
         listener(connected);

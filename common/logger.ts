@@ -1,6 +1,20 @@
 import winston from 'winston';
 
-export type Logger = winston.Logger;
+/** Structured fields of one entry: ids and numbers as fields, never built into the message. */
+export type LogFields = Readonly<Record<string, unknown>>;
+
+/**
+ * The project's logger: what components use, nothing more. `createLogger` gives a winston logger
+ * (which has these methods); any object with them can be passed in instead.
+ */
+export interface Logger {
+  error(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  debug(message: string, fields?: LogFields): void;
+  /** A logger whose entries all carry `fields` (for example `{ cmp: 'manager' }`). */
+  child(fields: LogFields): Logger;
+}
 
 const LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
 

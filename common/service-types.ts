@@ -28,6 +28,10 @@ export interface Limits {
   readonly maxOutBufferBytes: number;
   /** Bytes all out-buffers together may hold; past it each session's overflow policy applies. */
   readonly maxTotalBufferBytes: number;
+  /** Distinct published ids remembered at once (least recently published go first). */
+  readonly maxPublishedStreams: number;
+  /** A published id nobody published for this long and no pattern matches is forgotten. */
+  readonly publishedIdleMs: number;
 }
 
 export interface ServiceOptions {
@@ -98,6 +102,9 @@ export interface ExplainResult {
   readonly streams: readonly string[];
   /** Streams flowing now that it matches. */
   readonly flowing: readonly string[];
+  /** Lists stop at 1,000 entries (in order); these say how many more there were. */
+  readonly streamsOmitted?: number;
+  readonly flowingOmitted?: number;
 }
 
 export type ProviderState = 'starting' | 'running' | 'restarting' | 'failed' | 'stopping';
@@ -141,6 +148,20 @@ export interface StreamStats {
   readonly seq: number;
 }
 
+/** Every session summed up, however many a stats answer lists. */
+export interface SessionTotals {
+  readonly open: number;
+  readonly attached: number;
+  /** Messages waiting in all out-buffers together, and in the fullest one. */
+  readonly buffered: number;
+  readonly maxBuffered: number;
+  /** How full the fullest out-buffer is, 0 to 1. */
+  readonly maxFill: number;
+  /** Deliveries and drops over the service's life, closed sessions included (they never go down). */
+  readonly delivered: number;
+  readonly dropped: number;
+}
+
 export interface RouterStats {
   readonly matches: number;
   readonly routed: number;
@@ -156,8 +177,11 @@ export interface ServiceStats {
   readonly workers: readonly WorkerStats[];
   readonly streams: readonly StreamStats[];
   readonly sessions: readonly SessionStats[];
-  /** Deliveries and drops over the service's life, closed sessions included (they never go down). */
-  readonly sessionTotals: { readonly delivered: number; readonly dropped: number };
+  /** Sessions not listed: at most 1,000 are. */
+  readonly sessionsOmitted?: number;
+  /** Streams not listed: at most 1,000 are. */
+  readonly streamsOmitted?: number;
+  readonly sessionTotals: SessionTotals;
   readonly router: RouterStats;
 }
 

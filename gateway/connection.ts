@@ -1,16 +1,18 @@
+import { createHash } from 'node:crypto';
 import { assertNever } from '../common/assert-never';
 import type { Subscription } from 'rxjs';
 import type WebSocket from 'ws';
 import type { Envelope } from '../common/envelope';
 import { TesseraError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import type { Client } from '../common/service-types';
+import type { Client, ServiceStats } from '../common/service-types';
 import type { GatewayCounters } from './counters';
 import { encodeAnswer, encodeError, type GatewayErrorCode, type ServerFrame } from './encode';
 import { answerError } from './errors';
 import { parseClientFrame, type ClientFrame, type Ref } from './frames';
 import { Outbound } from './outbound';
 import { TokenBucket, type Now } from './rate';
+import type { SessionQuota } from './quota';
 import type { Releases } from './releases';
 import type { GatewayLimits, GatewayService } from './types';
 
@@ -20,6 +22,9 @@ export interface ConnectionContext {
   readonly limits: GatewayLimits;
   readonly logger: Logger;
   readonly now: Now;
+  readonly quota: SessionQuota;
+  /** List other sessions' ids in `stats`. */
+  readonly exposeSessionIds: boolean;
   readonly counters: GatewayCounters;
 }
 
@@ -123,7 +128,9 @@ export class Connection {
     const { service } = this.ctx;
     switch (frame.op) {
       case 'session.create': {
+        this.ctx.quota.admit(this.id, frame.idleAfterMs);
         const sessionId = await service.newSession(frame.idleAfterMs === undefined ? {} : { idleAfterMs: frame.idleAfterMs });
+        this.ctx.quota.created(this.id, sessionId, frame.idleAfterMs);
         return this.answer({ op: 'session.created', sessionId }, frame.ref);
       }
       case 'session.attach':
@@ -151,10 +158,20 @@ export class Connection {
       case 'explain':
         return this.answer({ op: 'explained', ...(await service.explain(frame.pattern)) }, frame.ref);
       case 'stats':
-        return this.answer({ op: 'stats', ...(await service.stats()) }, frame.ref);
+        return this.answer({ op: 'stats', ...this.redacted(await service.stats()) }, frame.ref);
       default:
         return assertNever(frame);
     }
+  }
+
+  /**
+   * A session id is what `session.attach` needs, so other clients' ids are not handed out: each
+   * is replaced by a label that tells sessions apart in stats but cannot attach.
+   */
+  private redacted(stats: ServiceStats): ServiceStats {
+    if (this.ctx.exposeSessionIds) return stats;
+    const own = this.attachment?.sessionId;
+    return { ...stats, sessions: stats.sessions.map((s) => (s.id === own ? s : { ...s, id: sessionLabel(s.id) })) };
   }
 
   private async attach(frame: Extract<ClientFrame, { op: 'session.attach' }>): Promise<void> {
@@ -241,4 +258,9 @@ export class Connection {
     const { code, message } = answerError(error, this.logger);
     this.outbound.pushText(encodeError(code, message, ref));
   }
+}
+
+/** `~` and 12 hex digits of the id's SHA-256: stable, distinct, and no use to `session.attach`. */
+function sessionLabel(id: string): string {
+  return `~${createHash('sha256').update(id).digest('hex').slice(0, 12)}`;
 }

@@ -131,12 +131,13 @@ export class GatewayMetrics {
       this.workerInputs.dropped.inc({ worker: w.name }, w.dropped);
     }
     const g = this.gauges;
-    g.streams.set(stats.streams.length);
-    g.sessions.set(stats.sessions.length);
-    g.attached.set(stats.sessions.filter((s) => s.attached).length);
-    g.buffered.set(stats.sessions.reduce((sum, s) => sum + s.buffered, 0));
-    g.bufferedMax.set(stats.sessions.reduce((max, s) => Math.max(max, s.buffered), 0));
-    g.fillMax.set(stats.sessions.reduce((max, s) => Math.max(max, s.outBuffer > 0 ? s.buffered / s.outBuffer : 0), 0));
+    g.streams.set([...stats.providers, ...stats.workers].reduce((sum, h) => sum + h.streams, 0));
+    const t = stats.sessionTotals;
+    g.sessions.set(t.open);
+    g.attached.set(t.attached);
+    g.buffered.set(t.buffered);
+    g.bufferedMax.set(t.maxBuffered);
+    g.fillMax.set(t.maxFill);
     g.bindings.set(stats.router.bindings);
     g.connections.set(this.connections());
     const totals: Record<keyof GatewayMetrics['counters'], number> = {

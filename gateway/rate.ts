@@ -1,5 +1,7 @@
+import type { Clock } from '../common/clock';
+
 /** Reads the time in ms; monotonic by default so a wall-clock step cannot refill or drain a bucket. */
-export type Now = () => number;
+export type Now = Clock['now'];
 
 export const monotonicNow: Now = () => performance.now();
 

@@ -10,7 +10,10 @@ import { GatewayCounters } from './counters';
 import { DEFAULT_ENDPOINTS, httpHandler } from './http';
 import { GatewayMetrics } from './metrics';
 import { encodeError } from './encode';
+import { systemClock, type Cancel, type Clock } from '../common/clock';
 import { monotonicNow } from './rate';
+import { OriginCheck, ownOrigins } from './origin';
+import { SessionQuota } from './quota';
 import { Releases } from './releases';
 import { GatewaySocket } from './socket';
 import { DEFAULT_GATEWAY_LIMITS, type GatewayLimits, type GatewayOptions } from './types';
@@ -44,7 +47,11 @@ export class Gateway {
   private nextId = 1;
   private readonly connections = new Set<Connection>();
   private readonly releases = new Releases();
-  private readonly heartbeat: ReturnType<typeof setInterval> | undefined;
+  private readonly quota: SessionQuota;
+  private readonly origins: OriginCheck;
+  private readonly unwatchSessions: () => void;
+  private readonly heartbeat: Cancel | undefined;
+  private readonly clock: Clock;
   /** Frames, bytes, pauses and refusals, for `/metrics`. */
   readonly counters = new GatewayCounters();
   private readonly metrics: GatewayMetrics;
@@ -57,14 +64,15 @@ export class Gateway {
     private readonly logger: Logger,
   ) {
     const token = options.token === undefined ? undefined : new TokenCheck(options.token);
+    this.quota = new SessionQuota(limits, token !== undefined);
+    this.unwatchSessions = options.service.onSessionClosed((id) => this.quota.closed(id));
+    this.origins = new OriginCheck(options.allowedOrigins ?? [], () => ownOrigins(options.host ?? '127.0.0.1', this.address.port));
     this.metrics = new GatewayMetrics(this.counters, () => this.connections.size);
     const endpoints = { ...DEFAULT_ENDPOINTS, ...options.endpoints };
     http.on('request', httpHandler({ service: options.service, endpoints, metrics: this.metrics, token, serving: () => this.state === 'running', logger }));
     http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(request, socket, head, token));
-    if (limits.pingIntervalMs > 0) {
-      this.heartbeat = setInterval(() => this.connections.forEach((c) => c.heartbeat()), limits.pingIntervalMs);
-      this.heartbeat.unref();
-    }
+    this.clock = options.clock ?? systemClock;
+    if (limits.pingIntervalMs > 0) this.heartbeat = this.clock.setInterval(() => this.connections.forEach((c) => c.heartbeat()), limits.pingIntervalMs);
   }
 
   /** Listens on `host:port` (default 127.0.0.1:7400) and resolves once bound. */
@@ -112,14 +120,15 @@ export class Gateway {
 
   private async shutdown(): Promise<void> {
     this.state = 'closing';
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.unwatchSessions();
+    this.heartbeat?.();
     const listening = new Promise<void>((resolve) => this.http.close(() => resolve()));
     const sockets = [...this.wss.clients];
     const gone = Promise.all(sockets.map((s) => (s.readyState === GatewaySocket.CLOSED ? undefined : new Promise((r) => s.once('close', r)))));
     for (const connection of this.connections) connection.close(1001, 'server shutting down');
-    const grace = setTimeout(() => sockets.forEach((s) => s.terminate()), CLOSE_GRACE_MS);
+    const grace = this.clock.setTimeout(() => sockets.forEach((s) => s.terminate()), CLOSE_GRACE_MS);
     await gone;
-    clearTimeout(grace);
+    grace();
     await this.releases.all();
     this.http.closeAllConnections();
     await listening;
@@ -132,6 +141,11 @@ export class Gateway {
     if (this.state !== 'running') {
       this.counters.refuseUpgrade('shutting-down');
       return refuseUpgrade(socket, 503, 'Service Unavailable');
+    }
+    if (!this.origins.accepts(request)) {
+      this.counters.refuseUpgrade('forbidden-origin');
+      this.logger.info('upgrade refused: origin not allowed', { origin: request.headers.origin, remote: request.socket.remoteAddress });
+      return refuseUpgrade(socket, 403, 'Forbidden');
     }
     if (token && !token.accepts(request)) {
       this.counters.refuseUpgrade('unauthorized');
@@ -149,7 +163,20 @@ export class Gateway {
       ws.send(encodeError('LIMIT_EXCEEDED', `too many connections (the limit is ${this.limits.maxConnections})`));
       return ws.close(1013, 'too many connections');
     }
-    const connection = new Connection(ws, { service: this.options.service, releases: this.releases, limits: this.limits, logger: this.logger, now: this.options.now ?? monotonicNow, counters: this.counters }, this.nextId++);
+    const connection = new Connection(
+      ws,
+      {
+        service: this.options.service,
+        releases: this.releases,
+        limits: this.limits,
+        logger: this.logger,
+        now: this.options.now ?? monotonicNow,
+        quota: this.quota,
+        exposeSessionIds: this.options.exposeSessionIds ?? false,
+        counters: this.counters,
+      },
+      this.nextId++,
+    );
     ws.onOversize = () => connection.oversized();
     this.connections.add(connection);
     ws.once('close', () => this.connections.delete(connection));

@@ -1,4 +1,5 @@
 import type { Logger } from '../common/logger';
+import type { Clock } from '../common/clock';
 import type { EndpointSettings } from './http';
 import type { Now } from './rate';
 import type { AttachOptions, Client, ConfigureOptions, ExplainResult, ServiceStats, SessionOptions } from '../common/service-types';
@@ -12,6 +13,8 @@ export interface GatewayService {
   closeSession(sessionId: string): Promise<void>;
   explain(pattern: string): Promise<ExplainResult>;
   stats(): Promise<ServiceStats>;
+  /** Tells of every session that is gone; the gateway keeps its quotas with it. Returns the undo. */
+  onSessionClosed(listener: (sessionId: string) => void): () => void;
 }
 
 export interface GatewayLimits {
@@ -32,6 +35,14 @@ export interface GatewayLimits {
   readonly maxOpsPerSecond: number;
   /** The same for `publish` frames, counted in a bucket of their own. ≤ 0: no limit. */
   readonly maxPublishesPerSecond: number;
+  /** Sessions one socket created that are not closed yet. */
+  readonly maxSessionsPerConnection: number;
+  /** With a token: sessions all its clients created that are not closed yet. */
+  readonly maxSessionsPerToken: number;
+  /** Sessions created over the gateway with `idleAfterMs` ≤ 0 (they never time out). */
+  readonly maxPersistentSessions: number;
+  /** Longest `idleAfterMs` a gateway client may ask for. */
+  readonly maxIdleAfterMs: number;
 }
 
 export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
@@ -42,6 +53,10 @@ export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
   pingIntervalMs: 30_000,
   maxOpsPerSecond: 100,
   maxPublishesPerSecond: 10_000,
+  maxSessionsPerConnection: 100,
+  maxSessionsPerToken: 10_000,
+  maxPersistentSessions: 100,
+  maxIdleAfterMs: 3_600_000,
 };
 
 export interface GatewayOptions extends Partial<GatewayLimits> {
@@ -63,4 +78,13 @@ export interface GatewayOptions extends Partial<GatewayLimits> {
   readonly perMessageDeflate?: boolean;
   /** Time for the rate limits (tests pass their own); default `performance.now`. */
   readonly now?: Now;
+  /**
+   * Web origins (`https://host:port`) whose pages may open a socket, besides the gateway's own;
+   * `"*"` allows any. An upgrade with another `Origin` header gets HTTP 403. Default none.
+   */
+  readonly allowedOrigins?: readonly string[];
+  /** List every session's id in `stats` (default false: a client sees only its own). */
+  readonly exposeSessionIds?: boolean;
+  /** Timers for the heartbeat and the close grace (tests pass their own); default the real clock. */
+  readonly clock?: Clock;
 }

@@ -4,6 +4,7 @@ import type { MessageEnvelope, Notice } from '../common/envelope';
 import { ENVELOPE_OVERHEAD_BYTES, messageBytes } from '../common/payload-size';
 import type { ActorHandle, ActorParent, Reply } from '../actors/nact';
 import { spawnActor } from '../actors/nact';
+import type { Identifier } from './identifier';
 import type { Pattern } from './pattern';
 import type { RouterPort } from './port';
 import type { StreamDirectory } from './streams';
@@ -34,6 +35,8 @@ export type RouterMsg =
   | { readonly type: 'bind'; readonly pattern: Pattern; readonly target: RouteTarget; readonly last?: boolean }
   | { readonly type: 'unbind'; readonly pattern: Pattern; readonly target: RouteTarget }
   | { readonly type: 'unbind-all'; readonly target: RouteTarget }
+  /** A stream is gone: forget what was memoised for it. */
+  | { readonly type: 'forget'; readonly id: Identifier }
   /** Answers once every message sent before it has been handled. */
   | { readonly type: 'sync'; readonly reply: Reply<void> }
   | { readonly type: 'counters'; readonly reply: Reply<RouterCounters> }
@@ -196,6 +199,9 @@ function handle(port: RouterPort, state: RouterState, msg: RouterMsg): RouterSta
       return state;
     case 'unbind-all':
       state.table.unbindAll(msg.target);
+      return state;
+    case 'forget':
+      state.table.forget(msg.id);
       return state;
     case 'sync':
       msg.reply.resolve();

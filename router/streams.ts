@@ -1,4 +1,5 @@
 import type { MessageEnvelope } from '../common/envelope';
+import { newEpoch } from '../common/epoch';
 import type { Payload } from '../common/json';
 import type { Identifier } from './identifier';
 import type { Pattern } from './pattern';
@@ -21,6 +22,8 @@ export interface StreamCounter {
   last: MessageEnvelope | undefined;
   /** Set while the stream is stateful (ProviderContext.stateful). */
   state: StateSupplier | undefined;
+  /** Forgotten by the directory (the stream is gone): holders of the object must look it up again. */
+  retired: boolean;
 }
 
 /** What a session joining a stream first gets: its state, or its latest message. */
@@ -29,31 +32,71 @@ export interface JoinCandidate {
   readonly kind: 'state' | 'cached';
 }
 
+const NONE: ReadonlyMap<string, StreamCounter> = new Map();
+
 /**
- * Every stream's counter, per namespace, for the service's life (a provider removed and added
- * again carries on counting). The router reads it when a session starts receiving a stream.
+ * Every flowing stream's counter, per namespace. The router reads it when a session starts
+ * receiving a stream. A stream that is gone (released by every session, its provider removed,
+ * a published id left idle) is forgotten, so ids that come and go leave nothing behind; when
+ * one comes back its counter starts again under a new epoch, never reusing a position.
  */
 export class StreamDirectory {
   private readonly spaces = new Map<string, Map<string, StreamCounter>>();
   /** Stateful streams per namespace, so a wildcard join does not scan every counter. */
   private readonly stateful = new Map<string, Set<StreamCounter>>();
+  /** The epoch new counters get; changes after a counter was forgotten (see `forget`). */
+  private current: string;
+  private forgotten = false;
+  /** Told of every stream let go (the router drops what it memoised for it). */
+  onForget: (id: Identifier) => void = () => undefined;
 
-  constructor(readonly epoch: string) {}
+  constructor(
+    readonly epoch: string,
+    private readonly nextEpoch: () => string = newEpoch,
+  ) {
+    this.current = epoch;
+  }
 
-  namespace(name: string): Map<string, StreamCounter> {
-    let space = this.spaces.get(name);
-    if (space === undefined) this.spaces.set(name, (space = new Map()));
-    return space;
+  namespace(name: string): ReadonlyMap<string, StreamCounter> {
+    return this.spaces.get(name) ?? NONE;
+  }
+
+  /** Counters held now, in every namespace. */
+  get size(): number {
+    let n = 0;
+    for (const space of this.spaces.values()) n += space.size;
+    return n;
   }
 
   counter(id: Identifier): StreamCounter {
-    const space = this.namespace(id.namespace);
+    let space = this.spaces.get(id.namespace);
+    if (space === undefined) this.spaces.set(id.namespace, (space = new Map()));
     let counter = space.get(id.canonical);
     if (counter === undefined) {
-      counter = { id: id.canonical, identifier: id, epoch: this.epoch, seq: 0, last: undefined, state: undefined };
+      // After any counter was forgotten, the next new counter opens a new epoch: a stream that
+      // comes back can never carry an (epoch, seq) it had before.
+      if (this.forgotten) {
+        this.current = this.nextEpoch();
+        this.forgotten = false;
+      }
+      counter = { id: id.canonical, identifier: id, epoch: this.current, seq: 0, last: undefined, state: undefined, retired: false };
       space.set(id.canonical, counter);
     }
     return counter;
+  }
+
+  /** Lets a stream's counter go (a stateful one keeps its supplier, and so its counter). */
+  forget(canonical: string, namespace: string): void {
+    const space = this.spaces.get(namespace);
+    const counter = space?.get(canonical);
+    if (space === undefined || counter === undefined) return;
+    counter.last = undefined;
+    if (counter.state !== undefined) return;
+    space.delete(canonical);
+    if (space.size === 0) this.spaces.delete(namespace);
+    counter.retired = true;
+    this.forgotten = true;
+    this.onForget(counter.identifier);
   }
 
   setState(counter: StreamCounter, supplier: StateSupplier | undefined): void {
@@ -65,10 +108,9 @@ export class StreamDirectory {
     } else if (set?.delete(counter) && set.size === 0) this.stateful.delete(counter.identifier.namespace);
   }
 
-  /** The stream stopped: its latest message is let go. */
+  /** The stream stopped: it is gone, and so is its state here. */
   stopped(canonical: string, namespace: string): void {
-    const counter = this.spaces.get(namespace)?.get(canonical);
-    if (counter !== undefined) counter.last = undefined;
+    this.forget(canonical, namespace);
   }
 
   /**

@@ -18,6 +18,8 @@ export interface LookupEntry<S> {
 
 /** A memoised lookup answer; `counts` says how many of a subscriber's patterns match (≥ 1). */
 interface Entry<S> extends LookupEntry<S> {
+  /** The text it is memoised under. */
+  readonly text: string;
   readonly id: Identifier | undefined;
   readonly counts: Map<S, number>;
   subs: readonly S[];
@@ -115,6 +117,16 @@ export class RoutingTable<S> {
     return [...out];
   }
 
+  /** The stream is gone: its memoised answers go too (a later lookup works them out again). */
+  forget(id: Identifier): void {
+    const space = this.spaces.get(id.namespace);
+    const same = space?.entries.get(id.canonical);
+    if (space === undefined || same === undefined) return;
+    for (const entry of same) this.memo.delete(entry.text);
+    space.entries.delete(id.canonical);
+    this.dropIfEmpty(id.namespace, space);
+  }
+
   clear(): void {
     this.spaces.clear();
     this.memo.clear();
@@ -129,7 +141,7 @@ export class RoutingTable<S> {
     } catch (error) {
       if (!isTesseraError(error, 'INVALID_IDENTIFIER')) throw error;
     }
-    const entry: Entry<S> = { id, counts: new Map(), subs: EMPTY, batchMark: 0, batchCount: 0 };
+    const entry: Entry<S> = { text, id, counts: new Map(), subs: EMPTY, batchMark: 0, batchCount: 0 };
     if (id !== undefined) {
       const space = this.space(id.namespace);
       this.matching(space, id, (binding) => {

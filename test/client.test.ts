@@ -102,6 +102,22 @@ describe('client library: sessions and messages', () => {
     expect((await errors)[0]).toMatchObject({ code: 'FORBIDDEN_NAMESPACE', ref: expect.any(String) });
   });
 
+  test('last: a stream already flowing first gives its latest message, marked cached, and no gap after it', async () => {
+    const first = await client();
+    const it = (await first.subscribe([TICKS]))[Symbol.asyncIterator]();
+    h.synthetic.pump(2, TICKS);
+    await it.next();
+    await it.next();
+    const late = await client();
+    const gaps: Gap[] = [];
+    late.on('gap', (g) => gaps.push(g));
+    const lateIt = (await late.subscribe([TICKS], { last: true }))[Symbol.asyncIterator]();
+    expect((await lateIt.next()).value).toMatchObject({ id: TICKS, seq: 2, cached: true });
+    h.synthetic.pump(1, TICKS);
+    expect((await lateIt.next()).value).toMatchObject({ seq: 3 });
+    expect(gaps).toEqual([]);
+  });
+
   test('publish reaches another client', async () => {
     const listener = await client();
     const sub = await listener.subscribe(['local::chat.*']);
@@ -146,7 +162,8 @@ describe('client library: reconnects', () => {
     h.synthetic.pump(3, TICKS);
     const second = await Gateway.start({ service: h.service, port });
     try {
-      expect((await reconnected)[0]).toMatchObject({ resumed: true });
+      // The attach answer says what the session kept meanwhile.
+      expect((await reconnected)[0]).toEqual({ resumed: true, sessionId: c.sessionId, kept: { buffered: 3, dropped: 0 } });
       h.synthetic.pump(1, TICKS);
       while (seqs.length < 6) seqs.push((await it.next()).value?.seq);
       expect(seqs).toEqual([1, 2, 3, 4, 5, 6]);

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../common/clock';
+import type { Cancel, Clock } from '../common/clock';
 import { systemClock } from '../common/clock';
 import { SyntheticProvider } from '../providers/synthetic';
 import { EnvelopeRecorder, waitUntil } from '../testkit/wait';
@@ -7,21 +7,30 @@ import { startService } from './support/service';
 
 /** The real clock, counting the timers started through it that have neither run nor been cleared. */
 class CountingClock implements Clock {
-  readonly live = new Set<TimerHandle>();
+  readonly live = new Set<Cancel>();
   now(): number {
     return systemClock.now();
   }
-  setTimeout(callback: () => void, ms: number): TimerHandle {
-    const handle: TimerHandle = systemClock.setTimeout(() => {
+  setTimeout(callback: () => void, ms: number): Cancel {
+    const cancel = systemClock.setTimeout(() => {
       this.live.delete(handle);
       callback();
     }, ms);
+    const handle: Cancel = () => {
+      this.live.delete(handle);
+      cancel();
+    };
     this.live.add(handle);
     return handle;
   }
-  clearTimeout(handle: TimerHandle): void {
-    this.live.delete(handle);
-    systemClock.clearTimeout(handle);
+  setInterval(callback: () => void, ms: number): Cancel {
+    const cancel = systemClock.setInterval(callback, ms);
+    const handle: Cancel = () => {
+      this.live.delete(handle);
+      cancel();
+    };
+    this.live.add(handle);
+    return handle;
   }
 }
 

@@ -129,6 +129,22 @@ describe('OkxProvider against a fake venue', () => {
   });
 });
 
+describe('OkxProvider connections', () => {
+  it('opens new connections at most 2 a second (the venue cuts a fourth within a second), and spreads streams over them', async () => {
+    const { tags, instIds } = swaps(10);
+    const { fake, clock, provider } = await startOkxRig({ symbols: tags, streamsPerConnection: 2 }, { instruments: instIds, maxConnectsPerSecond: 100 });
+    const done = provider.subscribe(tags.map((t) => parseIdentifier(`okx::${t}.trade`)));
+    await waitFor(() => fake.subscribed().length === 4, 'the first two connections');
+    expect(fake.connections).toHaveLength(2);
+    clock.jump(1000);
+    await waitFor(() => fake.subscribed().length === 8, 'two more a second later');
+    expect(fake.connections).toHaveLength(4);
+    clock.jump(1000);
+    expect(await done).toEqual({});
+    expect(fake.connections.map((c) => c.subscriptions.size)).toEqual([2, 2, 2, 2, 2]);
+  });
+});
+
 describe('OkxProvider requests', () => {
   it('batches arguments up to streamsPerRequest and paces requests per second', async () => {
     const { tags, instIds } = swaps(50);

@@ -120,11 +120,12 @@ describe('OkxProvider and a venue answering garbage', () => {
       fake.broadcast(text);
     }
     fake.publish('trades', 'BTC-USDT-SWAP', [{ instId: 'BTC-USDT-SWAP', tradeId: '1', px: 'abc', sz: '1', side: 'buy', ts: '1' }]);
-    fake.publish('trades', 'ETH-USDT-SWAP', trade('ETH-USDT-SWAP', 1));
+    // A push for a subscription no stream holds (as after an unsubscribe crossing it in flight).
+    fake.broadcast(JSON.stringify({ arg: { channel: 'trades', instId: 'ETH-USDT-SWAP' }, data: trade('ETH-USDT-SWAP', 1) }));
     fake.publish('trades', 'BTC-USDT-SWAP', trade('BTC-USDT-SWAP', 2));
     await ctx.waitForEmits(1);
     expect(ctx.emits.map((e) => e.payload)).toEqual([{ price: 100, amount: 1, side: 'buy', tradeId: '2' }]);
-    expect(provider.stats()).toMatchObject({ malformedFrames: before + 6, unmappableMessages: 1, reconnects: 0 });
+    expect(provider.stats()).toMatchObject({ malformedFrames: before + 6, unmappableMessages: 1, unknownStreamFrames: 1, reconnects: 0 });
     expect(fake.open).toHaveLength(1);
   });
 });

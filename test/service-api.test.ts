@@ -207,7 +207,7 @@ describe('explain, stats, crash and stop', () => {
     expect(stats.providers).toEqual([{ name: 'feed', state: 'running', streams: 1, msgs: 2, restarts: 0 }]);
     expect(stats.sessions).toEqual([{ id: session, patterns: ['feed::a.trade'], attached: true, buffered: 0, outBuffer: 1024, bufferedBytes: 0, delivered: 1, dropped: 0, restarts: 0 }]);
     expect(stats.streams).toEqual([{ id: 'feed::a.trade', provider: 'feed', seq: 1 }]);
-    expect(stats.sessionTotals).toEqual({ delivered: 1, dropped: 0 });
+    expect(stats.sessionTotals).toEqual({ open: 1, attached: 1, buffered: 0, maxBuffered: 0, maxFill: 0, delivered: 1, dropped: 0 });
     expect(stats.router).toMatchObject({ routed: 2, matches: 1, bindings: 1, dropped: 0, restarts: 0 });
   });
 
@@ -233,8 +233,8 @@ describe('explain, stats, crash and stop', () => {
   });
 });
 
-describe('seq over the service life', () => {
-  it('carries on when a provider is removed and added again under the same name', async () => {
+describe('positions over the service life', () => {
+  it('never repeat when a provider is removed and added again under the same name: the stream comes back under a new epoch', async () => {
     const service = await startService();
     const script = new ProviderScript();
     await service.addProvider('feed', script.factory);
@@ -248,6 +248,9 @@ describe('seq over the service life', () => {
     await service.configureSession(session, ['feed::a.trade']);
     script.emit('a.trade', 2);
     await recorder.waitFor((r) => r.messages.length === 2);
-    expect(recorder.messages.map((m) => m.seq)).toEqual([1, 2]);
+    // Removing the provider let its streams go (nothing is kept per id forever).
+    const [first, second] = recorder.messages;
+    expect([first.seq, second.seq]).toEqual([1, 1]);
+    expect(second.epoch).not.toBe(first.epoch);
   });
 });

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../common/clock';
+import type { Cancel, Clock } from '../common/clock';
 import { ManualClock } from './manual-clock';
 import type { Payload } from '../common/json';
 import { silentLogger, type Logger } from '../common/logger';
@@ -137,9 +137,9 @@ export class CaptureContext implements ProviderContext {
 
   setTimeout(callback: () => void, ms: number): () => void {
     const cancel = (): void => {
-      if (this.live.delete(cancel)) this.clock.clearTimeout(handle);
+      if (this.live.delete(cancel)) cancelTimer();
     };
-    const handle = this.clock.setTimeout(() => {
+    const cancelTimer = this.clock.setTimeout(() => {
       this.live.delete(cancel);
       this.guard(callback);
     }, ms);
@@ -148,12 +148,12 @@ export class CaptureContext implements ProviderContext {
   }
 
   setInterval(callback: () => void, ms: number): () => void {
-    let handle: TimerHandle;
+    let cancelTimer: Cancel = () => undefined;
     const cancel = (): void => {
-      if (this.live.delete(cancel)) this.clock.clearTimeout(handle);
+      if (this.live.delete(cancel)) cancelTimer();
     };
     const arm = (): void => {
-      handle = this.clock.setTimeout(() => {
+      cancelTimer = this.clock.setTimeout(() => {
         arm();
         this.guard(callback);
       }, ms);

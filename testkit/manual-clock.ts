@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../common/clock';
+import type { Cancel, Clock } from '../common/clock';
 
 /**
  * A clock that only moves when told to. Timers run in due order, each seeing `now()` equal to its
@@ -17,14 +17,28 @@ export class ManualClock implements Clock {
     return this.current;
   }
 
-  setTimeout(callback: () => void, ms: number): TimerHandle {
+  setTimeout(callback: () => void, ms: number): Cancel {
     const id = this.nextId++;
     this.timers.set(id, { due: this.current + Math.max(0, ms), seq: id, callback });
-    return { id } as unknown as TimerHandle;
+    return () => void this.timers.delete(id);
   }
 
-  clearTimeout(handle: TimerHandle): void {
-    this.timers.delete((handle as unknown as { id: number }).id);
+  /** Re-armed after each run, so `advance` over several periods runs it once per period. */
+  setInterval(callback: () => void, ms: number): Cancel {
+    let cancel: Cancel = () => undefined;
+    let cancelled = false;
+    const arm = (): void => {
+      cancel = this.setTimeout(() => {
+        if (cancelled) return;
+        arm();
+        callback();
+      }, Math.max(1, ms));
+    };
+    arm();
+    return () => {
+      cancelled = true;
+      cancel();
+    };
   }
 
   /** Timers not yet run or cleared. */

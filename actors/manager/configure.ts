@@ -1,3 +1,4 @@
+import { systemClock } from '../../common/clock';
 import { settleWithin } from '../../common/deadline';
 import { TesseraError, isTesseraError, toError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
@@ -136,7 +137,23 @@ export async function explainPattern(env: ConfigureEnv, text: string, published:
   const [binding] = (await planBindings(env, [pattern], new Map())).values();
   const record = env.providers.get(pattern.namespace);
   const flowing = record ? record.streams.live().filter((id) => pattern.matches(id)).map((id) => id.canonical) : published(pattern);
-  return { pattern: pattern.canonical, exact: pattern.exact, streams: binding.streams.map((id) => id.canonical).sort(), flowing: flowing.sort() };
+  const streams = capped(binding.streams.map((id) => id.canonical).sort());
+  const flows = capped(flowing.sort());
+  return {
+    pattern: pattern.canonical,
+    exact: pattern.exact,
+    streams: streams.listed,
+    flowing: flows.listed,
+    ...(streams.omitted > 0 ? { streamsOmitted: streams.omitted } : {}),
+    ...(flows.omitted > 0 ? { flowingOmitted: flows.omitted } : {}),
+  };
+}
+
+/** Longest list an `explain` answer carries; the rest is counted, not listed. */
+const MAX_LISTED = 1_000;
+
+function capped(items: string[]): { listed: string[]; omitted: number } {
+  return items.length <= MAX_LISTED ? { listed: items, omitted: 0 } : { listed: items.slice(0, MAX_LISTED), omitted: items.length - MAX_LISTED };
 }
 
 type Acquired = Map<string, { provider: ProviderRecord; failures: StreamFailure[] }>;
@@ -160,15 +177,15 @@ async function acquireAll(env: ConfigureEnv<Subscriber>, added: Map<string, Map<
 
 function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => resolve(onTimeout()), ms);
-    timer.unref?.();
+    // Real time, like every call deadline (see common/deadline.ts).
+    const cancel = systemClock.setTimeout(() => resolve(onTimeout()), ms);
     promise.then(
       (value) => {
-        clearTimeout(timer);
+        cancel();
         resolve(value);
       },
       (error) => {
-        clearTimeout(timer);
+        cancel();
         reject(isTesseraError(error) ? error : toError(error));
       },
     );

@@ -27,7 +27,9 @@ export type ManagerMsg =
   | { readonly type: 'router-crashed'; readonly incarnation: number; readonly error: Error }
   | { readonly type: 'session-crashed'; readonly sessionId: string; readonly incarnation: number; readonly error: Error }
   | { readonly type: 'session-idle'; readonly sessionId: string; readonly timer: number }
-  | { readonly type: 'slow-client'; readonly sessionId: string; readonly attachment: number };
+  | { readonly type: 'slow-client'; readonly sessionId: string; readonly attachment: number }
+  /** Time to let idle published ids go. */
+  | { readonly type: 'published-sweep' };
 
 export type ProviderEvent =
   | { readonly kind: 'stream-down'; readonly id: string; readonly reason: string }

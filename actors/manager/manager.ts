@@ -4,7 +4,7 @@ import { settleWithin } from '../../common/deadline';
 import { TesseraError, toError } from '../../common/errors';
 import type { JsonValue, Payload } from '../../common/json';
 import type { Logger } from '../../common/logger';
-import type { CrashTarget, Limits, OverflowPolicy, RestartPolicy, ServiceStats } from '../../common/service-types';
+import type { CrashTarget, Limits, OverflowPolicy, RestartPolicy, ServiceStats, SessionTotals } from '../../common/service-types';
 import { parseIdentifier } from '../../router/identifier';
 import type { RouteTarget } from '../../router/router-actor';
 import type { ConfigureEnv } from './configure';
@@ -14,6 +14,7 @@ import type { ActorHandle, Reply } from '../nact';
 import { ProviderSet } from './provider-set';
 import { Sessions } from '../session/sessions';
 import type { Pattern } from '../../router/pattern';
+import { PublishedStreams } from './published';
 import { Publishing } from './publishing';
 import { RouterLifecycle } from './router-lifecycle';
 import { StreamDirectory } from '../../router/streams';
@@ -32,6 +33,8 @@ export interface ManagerConfig {
   readonly limits: Limits;
   readonly callTimeoutMs: number;
   readonly sessionDefaults: { readonly idleAfterMs: number; readonly outBuffer: number; readonly overflow: OverflowPolicy };
+  /** Told of every session that is gone. */
+  readonly sessionClosed?: (sessionId: string) => void;
 }
 
 /**
@@ -74,6 +77,7 @@ export class Manager {
         request: (sessionId, attachment, id, body) => this.ask((reply) => ({ type: 'request', sessionId, attachment, id, body, reply })),
       },
       nextIncarnation: () => ++this.incarnations,
+      closed: config.sessionClosed,
     });
     this.router = new RouterLifecycle({
       parent: self.asParent,
@@ -116,7 +120,15 @@ export class Manager {
       },
       maxPendingInputs: 65_536,
     };
-    this.publishing = new Publishing(this.router.port, config.clock, this.streams, config.publishNamespaces, (namespace) => this.providers.has(namespace));
+    this.streams.onForget = (id) => this.router.send({ type: 'forget', id });
+    const published = new PublishedStreams(
+      this.streams,
+      config.clock,
+      { maxStreams: config.limits.maxPublishedStreams, idleMs: config.limits.publishedIdleMs },
+      (id) => this.sessions.watches(id),
+      () => self.send({ type: 'published-sweep' }),
+    );
+    this.publishing = new Publishing(this.router.port, config.clock, published, config.publishNamespaces, (namespace) => this.providers.has(namespace));
   }
 
   /** Requests from client handles travel through the manager's own mailbox. */
@@ -175,6 +187,8 @@ export class Manager {
         return this.sessions.idleFired(msg.sessionId, msg.timer);
       case 'slow-client':
         return this.sessions.cutOff(msg.sessionId, msg.attachment);
+      case 'published-sweep':
+        return this.publishing.sweep();
       default:
         return assertNever(msg);
     }
@@ -222,23 +236,36 @@ export class Manager {
     return this.providers.request(parseIdentifier(text), body);
   }
 
-  /** Deliveries and drops of every session this service had, closed ones included. */
-  private sessionTotals(): { delivered: number; dropped: number } {
+  /** Every session summed up (whatever a stats answer lists), deliveries and drops of closed ones included. */
+  private sessionTotals(): SessionTotals {
     let { delivered, dropped } = this.sessions.retired;
+    let attached = 0;
+    let buffered = 0;
+    let maxBuffered = 0;
+    let maxFill = 0;
     for (const s of this.sessions.byId.values()) {
       delivered += s.outbox.delivered;
       dropped += s.outbox.dropped;
+      if (s.attachment !== 0) attached++;
+      buffered += s.outbox.size;
+      maxBuffered = Math.max(maxBuffered, s.outbox.size);
+      maxFill = Math.max(maxFill, s.outbox.limit > 0 ? s.outbox.size / s.outbox.limit : 0);
     }
-    return { delivered, dropped };
+    return { open: this.sessions.byId.size, attached, buffered, maxBuffered, maxFill, delivered, dropped };
   }
 
   private async stats(): Promise<ServiceStats> {
     const router = await this.router.stats();
+    const streams = this.providers.streamStats(this.streams);
+    const listed = [...this.sessions.byId.values()].slice(0, MAX_LISTED);
+    const omitted = this.sessions.byId.size - listed.length;
     return {
       providers: this.providers.stats((p) => !(p instanceof WorkerRecord)),
       workers: this.workers().map(workerStats),
-      streams: this.providers.streamStats(this.streams),
-      sessions: [...this.sessions.byId.values()].map((s) => ({
+      streams: streams.slice(0, MAX_LISTED),
+      ...(streams.length > MAX_LISTED ? { streamsOmitted: streams.length - MAX_LISTED } : {}),
+      ...(omitted > 0 ? { sessionsOmitted: omitted } : {}),
+      sessions: listed.map((s) => ({
         id: s.id,
         patterns: [...s.bindings.keys()].sort(),
         attached: s.attachment !== 0,
@@ -295,11 +322,15 @@ export class Manager {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.publishing.stop();
     for (const session of [...this.sessions.byId.values()]) this.sessions.close(session, 'shutdown');
     await this.providers.stopAll();
     this.router.stop(shuttingDown());
   }
 }
+
+/** Most sessions (and streams) a `stats` answer lists; the rest are counted. */
+const MAX_LISTED = 1_000;
 
 function shuttingDown(): TesseraError {
   return new TesseraError('SHUTTING_DOWN', 'the service is shutting down');

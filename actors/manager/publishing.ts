@@ -6,17 +6,17 @@ import { assertFinitePayload, messageBytes } from '../../common/payload-size';
 import { parseIdentifier } from '../../router/identifier';
 import type { Pattern } from '../../router/pattern';
 import type { RouterPort } from '../../router/port';
-import type { StreamDirectory } from '../../router/streams';
+import type { PublishedStreams } from './published';
 
 /**
  * Client publishing into the publish namespaces: checks the target, numbers the message per
- * stream (seq for the service's life, like a provider's) and puts it in the router's port.
+ * stream (see PublishedStreams for how long an id is remembered) and puts it in the router's port.
  */
 export class Publishing {
   constructor(
     private readonly port: RouterPort,
     private readonly clock: Clock,
-    private readonly streams: StreamDirectory,
+    private readonly streams: PublishedStreams,
     private readonly publishNamespaces: ReadonlySet<string>,
     private readonly isProvider: (namespace: string) => boolean,
   ) {}
@@ -35,6 +35,15 @@ export class Publishing {
 
   /** Published streams the pattern matches (for `explain` of a publish namespace). */
   matching(pattern: Pattern): string[] {
-    return [...this.streams.namespace(pattern.namespace).values()].filter((c) => pattern.matches(c.identifier)).map((c) => c.id);
+    return this.streams.matching(pattern);
+  }
+
+  /** Lets idle published ids go (in the manager's turn). */
+  sweep(): void {
+    this.streams.sweep();
+  }
+
+  stop(): void {
+    this.streams.stop();
   }
 }

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../common/clock';
+import type { Cancel, Clock } from '../../common/clock';
 import type { MessageEnvelope } from '../../common/envelope';
 import { TesseraError, toError } from '../../common/errors';
 import type { Payload } from '../../common/json';
@@ -25,6 +25,9 @@ export interface ProviderCounters {
   readonly directory: StreamDirectory;
 }
 
+/** Distinct ids (strings or objects) an incarnation remembers the counter of. */
+const MAX_CACHED_IDS = 10_000;
+
 /**
  * The context of one provider incarnation. `emit` is the first step of the hot path: one Map
  * lookup per message (the id is parsed once per distinct string or object), one envelope
@@ -33,7 +36,7 @@ export interface ProviderCounters {
 export class IncarnationContext implements ProviderContext {
   private alive = true;
   private readonly streams = new Map<string | Identifier, StreamCounter>();
-  private readonly timers = new Set<TimerHandle>();
+  private readonly timers = new Set<Cancel>();
   /** Streams this incarnation made stateful; its state goes with it. */
   private readonly statefulStreams = new Set<StreamCounter>();
 
@@ -52,7 +55,7 @@ export class IncarnationContext implements ProviderContext {
 
   emit(id: Identifier | string, payload: Payload, eventTs?: number): void {
     if (!this.alive) return;
-    const stream = this.streams.get(id) ?? this.resolve(id);
+    const stream = this.lookup(id);
     if (stream === undefined) return;
     const msg: MessageEnvelope = { type: 'message', id: stream.id, seq: ++stream.seq, epoch: stream.epoch, ts: this.clock.now(), eventTs, payload, size: messageBytes(payload) };
     stream.last = msg;
@@ -62,7 +65,7 @@ export class IncarnationContext implements ProviderContext {
 
   forward(id: Identifier | string, epoch: string, seq: number, ts: number, payload: Payload, eventTs?: number): void {
     if (!this.alive) return;
-    const stream = this.streams.get(id) ?? this.resolve(id);
+    const stream = this.lookup(id);
     if (stream === undefined) return;
     // The origin's position is the stream's position: keep one reference per distinct epoch.
     if (epoch !== stream.epoch) stream.epoch = epoch;
@@ -75,13 +78,13 @@ export class IncarnationContext implements ProviderContext {
 
   gap(id: Identifier | string, reason: string): void {
     if (!this.alive) return;
-    const stream = this.streams.get(id) ?? this.resolve(id);
+    const stream = this.lookup(id);
     if (stream !== undefined) this.port.gap({ type: 'notice', kind: 'gap', id: stream.id, reason });
   }
 
   stateful(id: Identifier | string, state: StateSupplier | undefined): void {
     if (!this.alive) return;
-    const stream = this.streams.get(id) ?? this.resolve(id);
+    const stream = this.lookup(id);
     if (stream === undefined) return;
     this.counters.directory.setState(stream, state);
     if (state === undefined) this.statefulStreams.delete(stream);
@@ -112,14 +115,13 @@ export class IncarnationContext implements ProviderContext {
     // A closed incarnation arms nothing: a late callback of an old instance (a socket closing,
     // a reconnect loop) would otherwise leave a live timer behind for every restart.
     if (!this.alive) return () => undefined;
-    const handle = this.clock.setTimeout(() => {
-      this.timers.delete(handle);
+    const cancel = this.clock.setTimeout(() => {
+      this.timers.delete(cancel);
       this.guarded(callback);
     }, ms);
-    this.timers.add(handle);
+    this.timers.add(cancel);
     return () => {
-      this.timers.delete(handle);
-      this.clock.clearTimeout(handle);
+      if (this.timers.delete(cancel)) cancel();
     };
   }
 
@@ -143,7 +145,7 @@ export class IncarnationContext implements ProviderContext {
   /** The incarnation is over: emits are ignored and every timer is cancelled. */
   close(): void {
     this.alive = false;
-    for (const handle of this.timers) this.clock.clearTimeout(handle);
+    for (const cancel of this.timers) cancel();
     this.timers.clear();
     for (const stream of this.statefulStreams) this.counters.directory.setState(stream, undefined);
     this.statefulStreams.clear();
@@ -156,6 +158,21 @@ export class IncarnationContext implements ProviderContext {
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  /** The provider let these streams go: so does the cache (under the spellings it is told). */
+  released(ids: readonly Identifier[]): void {
+    for (const id of ids) {
+      this.streams.delete(id);
+      this.streams.delete(id.canonical);
+      this.streams.delete(id.canonical.slice(this.name.length + 2));
+    }
+  }
+
+  /** The stream's counter: cached per distinct id, unless the directory let it go since. */
+  private lookup(id: Identifier | string): StreamCounter | undefined {
+    const stream = this.streams.get(id);
+    return stream !== undefined && !stream.retired ? stream : this.resolve(id);
   }
 
   private resolve(raw: Identifier | string): StreamCounter | undefined {
@@ -171,6 +188,8 @@ export class IncarnationContext implements ProviderContext {
       return undefined;
     }
     const counter = this.counters.directory.counter(id);
+    // A cache, not a registry: a provider cycling through endless spellings must not grow it.
+    if (this.streams.size >= MAX_CACHED_IDS) this.streams.clear();
     this.streams.set(raw, counter);
     return counter;
   }

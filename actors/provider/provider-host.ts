@@ -1,4 +1,5 @@
 import { assertNever } from '../../common/assert-never';
+import { systemClock } from '../../common/clock';
 import { TesseraError, toError } from '../../common/errors';
 import type { JsonValue } from '../../common/json';
 import type { Provider, StreamFailure } from '../../providers/contract';
@@ -42,11 +43,12 @@ interface HostState {
 function guarded<T>(state: HostState, timeoutMs: number, what: string, call: () => T | Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     if (state.failedWith !== undefined) return reject(state.failedWith);
-    const timer = setTimeout(() => reject(new TesseraError('TIMEOUT', `provider ${state.ctx.name}: ${what} took longer than ${timeoutMs} ms`)), timeoutMs);
-    timer.unref?.();
+    // Call deadlines run on real time: they guard against a hung provider, which a test's manual
+    // clock must not suspend.
+    const cancel = systemClock.setTimeout(() => reject(new TesseraError('TIMEOUT', `provider ${state.ctx.name}: ${what} took longer than ${timeoutMs} ms`)), timeoutMs);
     state.abort = reject;
     const done = (): void => {
-      clearTimeout(timer);
+      cancel();
       state.abort = undefined;
     };
     Promise.resolve()
@@ -97,6 +99,7 @@ async function handle(state: HostState, msg: HostMsg, timeoutMs: number): Promis
     }
     case 'unsubscribe':
       await guarded(state, timeoutMs, 'unsubscribe', () => provider.unsubscribe(msg.ids));
+      ctx.released(msg.ids);
       msg.reply.resolve();
       break;
     case 'request': {

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../common/clock';
+import type { Cancel, Clock } from '../../common/clock';
 import type { Notice } from '../../common/envelope';
 import { TesseraError, toError } from '../../common/errors';
 import type { JsonValue } from '../../common/json';
@@ -50,7 +50,7 @@ export class ProviderRecord {
   private readonly tracker: RestartTracker;
   protected readonly logger: Logger;
   private host: Host | null = null;
-  private restartTimer: TimerHandle | null = null;
+  private restartTimer: Cancel | null = null;
   private lastCrashHandled = 0;
 
   constructor(
@@ -173,7 +173,7 @@ export class ProviderRecord {
   }
 
   private async dispose(): Promise<void> {
-    if (this.restartTimer !== null) this.env.clock.clearTimeout(this.restartTimer);
+    this.restartTimer?.();
     this.restartTimer = null;
     const host = this.host;
     this.host = null;

@@ -1,5 +1,5 @@
 import type { CrashWindow } from '../../common/backoff';
-import type { TimerHandle } from '../../common/clock';
+import type { Cancel } from '../../common/clock';
 import type { Identifier } from '../../router/identifier';
 import type { Pattern } from '../../router/pattern';
 import type { ActorHandle } from '../nact';
@@ -25,7 +25,7 @@ export class SessionRecord {
   attachment = 0;
   /** The out-buffer's drop total when the last client detached: an attach reports what came after. */
   droppedAtDetach = 0;
-  idleTimer: TimerHandle | null = null;
+  idleTimer: Cancel | null = null;
   /** Identifies the armed idle timer, so a late firing of a cancelled one is ignored. */
   idleToken = 0;
   closed = false;

@@ -31,6 +31,8 @@ export interface SessionEnv {
   readonly releaseStreams: (provider: string, ids: readonly Identifier[]) => void;
   readonly clientPort: ClientPort;
   readonly nextIncarnation: () => number;
+  /** Told of every session that is gone (closed, idle, restart limit, shutdown). */
+  readonly closed?: (sessionId: string) => void;
 }
 
 /**
@@ -130,6 +132,7 @@ export class Sessions {
     session.actor?.stop(new Error('session closed'));
     session.actor = null;
     this.logger.debug('session closed', { session: session.id, reason });
+    this.env.closed?.(session.id);
   }
 
   /**
@@ -156,6 +159,12 @@ export class Sessions {
   }
 
   /** Tells the sessions bound to stream `id` (canonical) of `namespace`. */
+  /** Whether some session's pattern matches `id` now. */
+  watches(id: Identifier): boolean {
+    for (const session of this.byNamespace.get(id.namespace) ?? []) for (const binding of session.bindings.values()) if (binding.pattern.matches(id)) return true;
+    return false;
+  }
+
   notifyStream(namespace: string, id: string, notice: Notice): void {
     for (const session of this.byNamespace.get(namespace) ?? []) {
       if ([...session.bindings.values()].some((b) => b.streams.some((s) => s.canonical === id))) session.outbox.notice(notice);
@@ -229,7 +238,7 @@ export class Sessions {
 
   private disarmIdle(session: SessionRecord): void {
     session.idleToken++;
-    if (session.idleTimer !== null) this.env.clock.clearTimeout(session.idleTimer);
+    session.idleTimer?.();
     session.idleTimer = null;
   }
 }

@@ -61,7 +61,9 @@ function render(client, stats, previous, seconds) {
   );
   if (streams.length === 0) $('streams').append(el('tr', {}, el('td', { class: 'empty', colspan: '3' }, 'nothing flows: no session wants a stream yet')));
 
-  $('sessions-count').textContent = String(stats.sessions.length);
+  const listed = stats.sessions.length;
+  const open = stats.sessionTotals.open;
+  $('sessions-count').textContent = listed < open ? `${open} (${listed} listed)` : String(open);
   $('sessions').replaceChildren(
     ...stats.sessions.map((s) => {
       const fill = s.outBuffer > 0 ? s.buffered / s.outBuffer : 0;
@@ -80,7 +82,7 @@ function render(client, stats, previous, seconds) {
     ['routed/s', fmtRate(rate(stats.router.routed, previous?.router.routed, seconds))],
     ['delivered/s', fmtRate(rate(stats.sessionTotals.delivered, previous?.sessionTotals.delivered, seconds))],
     ['dropped', fmt.format(stats.sessionTotals.dropped + stats.router.dropped)],
-    ['sessions', fmt.format(stats.sessions.length)],
+    ['sessions', fmt.format(stats.sessionTotals.open)],
     ['streams', fmt.format(stats.streams.length)],
   ];
   $('totals').replaceChildren(...totals.map(([k, v]) => el('div', {}, el('dt', {}, k), el('dd', { data: { total: k } }, v))));

@@ -46,6 +46,8 @@ export interface ConnectionHost {
   data(stream: string, payload: StreamPayload): void;
   streamDown(stream: string, reason: string): void;
   streamUp(stream: string): void;
+  /** Milliseconds until another socket may open (0: now, and the slot is taken); absent: no limit. */
+  connectSlot?(): number;
 }
 
 export interface ConnectionSettings {

@@ -110,6 +110,16 @@ export abstract class ManagedConnection {
 
   private connect(): void {
     this.status = 'connecting';
+    // A venue that limits how fast new sockets may open (per IP) gets them spaced out.
+    const wait = this.host.connectSlot?.() ?? 0;
+    if (wait > 0) {
+      this.timers.reconnect = this.host.setTimeout(this.guard(() => this.open()), wait);
+      return;
+    }
+    this.open();
+  }
+
+  private open(): void {
     this.active = this.newLink();
     if (this.timers.tick === none) {
       const s = this.settings;

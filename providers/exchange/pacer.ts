@@ -18,6 +18,14 @@ export class Pacer {
     return Math.max(0, this.sent[this.sent.length - this.limit] + this.windowMs - this.now());
   }
 
+  /** Takes the next free slot, now or later, for a caller that will wait for it; returns the wait. */
+  reserve(): number {
+    const wait = this.delay();
+    this.sent.push(this.now() + wait);
+    if (this.sent.length > this.limit) this.sent.splice(0, this.sent.length - this.limit);
+    return wait;
+  }
+
   record(): void {
     this.sent.push(this.now());
     if (this.sent.length > this.limit) this.sent.splice(0, this.sent.length - this.limit);

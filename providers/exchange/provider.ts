@@ -6,6 +6,7 @@ import type { Provider, ProviderContext, StreamFailure, SubscribeResult } from '
 import type { ConnectionCounters, ConnectionHost, ConnectionSettings, StreamPayload } from './connection-types';
 import { connectionSettings, type ResolvedExchangeOptions } from './options';
 import type { MappedKind, Normalizer } from './normalize';
+import { Pacer } from './pacer';
 import { ConnectionPool, type PlacedStream, type PooledConnection } from './pool';
 import { StreamRoutes } from './routes';
 import { BookStream, type BookVenue } from './book/book-stream';
@@ -44,6 +45,8 @@ export interface Venue<C extends PooledConnection = PooledConnection> {
   normalizer?(kind: MappedKind, id: Identifier): Normalizer;
   /** How the venue's book feed is kept (needed once `streamOf` names the `book` kind). */
   readonly book?: BookVenue;
+  /** New sockets the venue lets one client (IP) open per second, if it limits that. */
+  readonly connectionsPerSecond?: number;
   /** Opens one connection to `endpoint` (a `ManagedConnection` subclass). */
   connect(endpoint: string, host: ConnectionHost, settings: ConnectionSettings): C;
 }
@@ -232,7 +235,10 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
 
   private connectionHost(ctx: ProviderContext): ConnectionHost {
     const live = (): boolean => this.ctx === ctx && this.pool !== undefined;
+    const limit = this.venue.connectionsPerSecond;
+    const opens = limit === undefined ? undefined : new Pacer(() => ctx.clock.now(), limit);
     return {
+      ...(opens && { connectSlot: () => opens.reserve() }),
       now: () => ctx.clock.now(),
       setTimeout: (callback, ms) => ctx.setTimeout(callback, ms),
       setInterval: (callback, ms) => ctx.setInterval(callback, ms),

@@ -30,7 +30,7 @@ export function indexIdOf(tag: string): string {
 export class Catalogue {
   private readonly tags: ReadonlySet<string>;
 
-  constructor(readonly list: readonly string[]) {
+  constructor(list: readonly string[]) {
     this.tags = new Set(list);
   }
 

@@ -14,12 +14,16 @@ export interface OkxOptions extends ExchangeOptions {
 export type ResolvedOkxOptions = ResolvedExchangeOptions & { readonly requestsPerHour: number };
 
 /**
- * From the venue's docs ("WebSocket > Connect", "Subscribe"): 480 subscribe/unsubscribe/login
- * requests per connection per hour; the arguments of one request at most 64 KB. The docs set no
+ * From the venue's docs ("WebSocket > Connect", "Subscribe"): 3 new connections per second per
+ * IP; 480 subscribe/unsubscribe/login requests per connection per hour; the arguments of one
+ * request at most 64 KB. The docs set no
  * cap on public subscriptions per connection, no per-second request rate and no lifetime; the
  * figures below for those are this provider's own.
  */
 export const VENUE_REQUESTS_PER_HOUR = 480;
+const VENUE_CONNECTIONS_PER_SECOND = 3;
+/** One below the venue's limit: it counts arrivals, and those bunch on the way. */
+export const CONNECTIONS_PER_SECOND = VENUE_CONNECTIONS_PER_SECOND - 1;
 const VENUE_MAX_REQUEST_BYTES = 64 * 1024;
 /** Longest argument written here: `{"channel":"liquidation-orders","instType":"SWAP"}`, or a 35-character instId's. */
 const MAX_ARG_BYTES = 100;

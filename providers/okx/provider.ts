@@ -9,7 +9,7 @@ import { expandPattern } from '../exchange/expand';
 import { instIdOfStream, KINDS, streamOf } from './kinds';
 import { okxBook } from './book';
 import { okxNormalizer } from './normalize';
-import { resolveOptions, type OkxOptions } from './options';
+import { resolveOptions, CONNECTIONS_PER_SECOND, type OkxOptions } from './options';
 
 export type OkxStats = ExchangeStats;
 
@@ -28,6 +28,8 @@ export class OkxProvider extends ExchangeProvider<OkxConnection> {
       eventTime,
       normalizer: (kind: MappedKind, id: Identifier) => okxNormalizer(kind, instIdOfStream(id)),
       book: okxBook,
+      // "Connection limit: 3 requests per second (based on IP)".
+      connectionsPerSecond: CONNECTIONS_PER_SECOND,
       connect: (_endpoint, host, settings) => new OkxConnection(host, { ...settings, requestsPerHour: o.requestsPerHour }, o.baseUrl),
     };
     super(venue, o);

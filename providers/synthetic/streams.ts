@@ -89,6 +89,10 @@ export function describeStream(
   let size = 0;
   for (const [key, value] of kindTag.params) {
     const n = Number(value);
+    // `rate=0x10` and `rate=16` would be one stream under two ids: each number has one spelling.
+    if ((key === 'rate' || key === 'size') && Number.isFinite(n) && String(n) !== value) {
+      return `${key} must be written as ${String(n)}, its shortest decimal form, got "${value}"`;
+    }
     switch (key) {
       case 'rate':
         if (!Number.isFinite(n) || n < SYNTHETIC_LIMITS.minRate || n > SYNTHETIC_LIMITS.maxRate) {

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../common/clock';
+import type { Cancel, Clock } from '../../common/clock';
 import { BinanceProvider, type BinanceOptions } from '../../providers/binance';
 import { CaptureContext } from '../../testkit';
 import { FakeBinance, type FakeBinanceOptions } from './fake-binance';
@@ -17,18 +17,32 @@ export class JumpClock implements Clock {
     return Date.now() + this.offset;
   }
 
-  setTimeout(callback: () => void, ms: number): TimerHandle {
+  setTimeout(callback: () => void, ms: number): Cancel {
     const id = this.nextId++;
     const due = this.now() + Math.max(0, ms);
     this.timers.set(id, { due, callback, real: this.arm(id, due) });
-    return { id } as unknown as TimerHandle;
+    return () => {
+      const timer = this.timers.get(id);
+      if (timer) clearTimeout(timer.real);
+      this.timers.delete(id);
+    };
   }
 
-  clearTimeout(handle: TimerHandle): void {
-    const id = (handle as unknown as { id: number }).id;
-    const timer = this.timers.get(id);
-    if (timer) clearTimeout(timer.real);
-    this.timers.delete(id);
+  setInterval(callback: () => void, ms: number): Cancel {
+    let cancel: Cancel = () => undefined;
+    let cancelled = false;
+    const arm = (): void => {
+      cancel = this.setTimeout(() => {
+        if (cancelled) return;
+        arm();
+        callback();
+      }, Math.max(1, ms));
+    };
+    arm();
+    return () => {
+      cancelled = true;
+      cancel();
+    };
   }
 
   /** Moves time forward by `ms`, running due timers in order (including ones they schedule). */

@@ -6,7 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
  * A local stand-in for the OKX v5 public WebSocket (`/ws/v5/public`), written from the venue's
  * API docs: "WebSocket > Connect" (text `ping` → `pong`; a connection that hears nothing for
  * 30 s is cut; 480 subscribe/unsubscribe requests per connection per hour; 3 connection
- * requests per second per IP), "Subscribe"/"Unsubscribe" (`{"id","op","args":[{"channel",
+ * requests per second per IP, beyond which this fake cuts the new connection at once), "Subscribe"/"Unsubscribe" (`{"id","op","args":[{"channel",
  * "instId"|"instType"}]}`; one `{"id","event":"subscribe","arg","connId"}` per argument; the
  * arguments of one request at most 64 KB), the error codes 60012 (invalid request), 60014
  * (requests too frequent), 60018 (channel or instrument does not exist), 60019 (invalid op), and
@@ -42,6 +42,8 @@ export interface FakeOkxOptions {
   idleCloseMs?: number;
   /** Called after each subscription is acknowledged (a book channel's snapshot goes out here). */
   onSubscribed?: (subscription: string, connection: FakeOkxConnection) => void;
+  /** New connections per rolling second before the next one is cut at once (venue: 3 per IP). */
+  maxConnectsPerSecond?: number;
 }
 
 const CHANNELS: Readonly<Record<string, 'instId' | 'index' | 'instType'>> = {
@@ -68,6 +70,7 @@ export class FakeOkxConnection {
   /** When each subscribe/unsubscribe request came, on the fake's clock (`FakeOkx.now`). */
   readonly requestTimes: number[] = [];
   lastActivity = performance.now();
+  readonly openedAt = performance.now();
 
   constructor(
     readonly serial: number,
@@ -106,6 +109,8 @@ export class FakeOkxConnection {
 
 export class FakeOkx {
   readonly connections: FakeOkxConnection[] = [];
+  /** Connections cut for opening faster than the venue allows. */
+  readonly connectRateViolations: FakeOkxConnection[] = [];
   /** The clock the hourly budget is kept on; a test jumping its provider's clock sets this to match. */
   now: () => number = () => performance.now();
   private readonly instruments: ReadonlySet<string>;
@@ -179,7 +184,15 @@ export class FakeOkx {
 
   private accept(socket: WebSocket, path: string): void {
     const connection = new FakeOkxConnection(this.connections.length + 1, path, socket);
+    const now = performance.now();
+    const recent = this.connections.filter((c) => now - c.openedAt < 1000).length;
     this.connections.push(connection);
+    if (recent >= (this.options.maxConnectsPerSecond ?? 3)) {
+      this.connectRateViolations.push(connection);
+      connection.closed = true;
+      socket.terminate();
+      return;
+    }
     socket.on('message', (data) => {
       const text = String(data);
       connection.received.push({ at: performance.now(), text });
