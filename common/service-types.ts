@@ -93,6 +93,12 @@ export interface Client {
   /** Flow control for consumers that cannot keep up (a socket with a full send buffer). */
   pause(): void;
   resume(): void;
+  /**
+   * Envelopes this client took but could not pass on (its socket closed under them): the
+   * messages are counted as dropped and announced with the next `dropped` notice, the notices
+   * are queued again. Works after a detach too, so the next client hears of it.
+   */
+  undelivered(envelopes: readonly Envelope[]): void;
 }
 
 export interface ExplainResult {

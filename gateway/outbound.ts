@@ -16,6 +16,8 @@ export interface SendTarget {
 export interface FlowTarget {
   pause(): void;
   resume(): void;
+  /** Envelopes that never reached the socket (it closed): given back to be announced or queued again. */
+  undelivered?(envelopes: readonly Envelope[]): void;
 }
 
 export interface OutboundOptions {
@@ -97,6 +99,7 @@ export class Outbound {
     if (items.length === 0) return;
     this.pending = [];
     this.pendingBytes = 0;
+    if (this.socket.readyState !== OPEN) return this.giveBack(items);
     let run: MessageEnvelope[] = [];
     for (const item of items) {
       if (typeof item !== 'string' && item.type === 'message') {
@@ -105,9 +108,20 @@ export class Outbound {
         continue;
       }
       run = this.sendRun(run);
-      this.send(typeof item === 'string' ? item : encodeNotice(item));
+      if (typeof item === 'string') this.send(item);
+      else this.send(encodeNotice(item), [item]);
     }
     this.sendRun(run);
+  }
+
+  /**
+   * The socket closed (a graceful close leaves it CLOSING for a while, during which the session
+   * still delivers): what it was handed goes back to the session, and delivery stops.
+   */
+  private giveBack(items: readonly (Envelope | string)[]): void {
+    const envelopes = items.filter((item): item is Envelope => typeof item !== 'string');
+    this.target?.pause();
+    if (envelopes.length > 0) this.target?.undelivered?.(envelopes);
   }
 
   private schedule(): void {
@@ -120,13 +134,27 @@ export class Outbound {
   private sendRun(run: MessageEnvelope[]): MessageEnvelope[] {
     if (run.length === 0) return run;
     const frame = frameOf(run, this.options.onEncodeError);
-    if (frame !== undefined) this.send(frame);
+    if (frame !== undefined) this.send(frame, run);
     return [];
   }
 
-  private send(data: string | Buffer): void {
-    if (this.socket.readyState !== OPEN) return;
-    this.socket.send(data, TEXT, this.onSent);
+  /** `carried`: the envelopes in the frame, given back if the write fails (the socket died under it). */
+  private send(data: string | Buffer, carried?: readonly Envelope[]): void {
+    if (this.socket.readyState !== OPEN) {
+      if (carried !== undefined) this.giveBack(carried);
+      return;
+    }
+    const target = this.target;
+    this.socket.send(
+      data,
+      TEXT,
+      carried === undefined || target?.undelivered === undefined
+        ? this.onSent
+        : (error) => {
+            if (error) target.undelivered?.(carried);
+            this.onSent();
+          },
+    );
     const counters = this.options.counters;
     if (counters) {
       counters.framesOut++;

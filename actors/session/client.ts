@@ -61,6 +61,10 @@ export class ClientHandle implements Client {
     if (this.current) this.outbox.resume();
   }
 
+  undelivered(envelopes: readonly Envelope[]): void {
+    if (!this.session.closed) this.outbox.undelivered(envelopes);
+  }
+
   private detached(): TesseraError {
     return new TesseraError('CLIENT_NOT_ATTACHED', `this client is no longer attached to session ${this.sessionId}`);
   }

@@ -159,6 +159,24 @@ export class Outbox {
     if (!this.flushRequested && this.hasDemand) this.requestFlush();
   }
 
+  /**
+   * Envelopes delivered to a client that could not pass them on: messages become drops (the
+   * next `dropped` notice announces them), notices go back to the head of the queue.
+   */
+  undelivered(envelopes: readonly Envelope[]): void {
+    const back: { at: number; notice: Notice; cost: number }[] = [];
+    for (const envelope of envelopes) {
+      if (envelope.type === 'message') {
+        this.delivered--;
+        this.countDrop();
+      } else if (envelope.kind === 'dropped') this.pendingDrops += envelope.count;
+      else back.push({ at: this.ring.head, notice: envelope, cost: noticeCost(envelope) });
+    }
+    for (const entry of back) this.noticeBytes += entry.cost;
+    this.notices = [...back, ...this.notices];
+    this.requestFlushIfReady();
+  }
+
   /** Delivers what is buffered while the client has demand. Run by the session actor. */
   flush(): void {
     this.flushRequested = false;

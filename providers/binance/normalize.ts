@@ -1,5 +1,5 @@
 import type { JsonValue } from '../../common/json';
-import { decimal, isObject, millis, setDefined, sideOf, stateless, type MappedKind, type Normalizer } from '../exchange/normalize';
+import { decimal, isObject, millis, nonNegative, positive, setDefined, sideOf, stateless, type MappedKind, type Normalizer } from '../exchange/normalize';
 
 /**
  * USD-M futures stream payloads (the `data` of a combined-stream frame) to the normalized kinds.
@@ -25,8 +25,8 @@ type Mapped = { payload: { [key: string]: JsonValue }; eventTs: number } | undef
 
 function tradeOf(data: JsonValue): Mapped {
   if (!isObject(data)) return undefined;
-  const price = decimal(data.p);
-  const amount = decimal(data.q);
+  const price = positive(data.p);
+  const amount = positive(data.q);
   const time = millis(data.T);
   const id = millis(data.a);
   if (price === undefined || amount === undefined || time === undefined || id === undefined || typeof data.m !== 'boolean') return undefined;
@@ -35,10 +35,10 @@ function tradeOf(data: JsonValue): Mapped {
 
 function quoteOf(data: JsonValue): Mapped {
   if (!isObject(data)) return undefined;
-  const bidPrice = decimal(data.b);
-  const bidAmount = decimal(data.B);
-  const askPrice = decimal(data.a);
-  const askAmount = decimal(data.A);
+  const bidPrice = positive(data.b);
+  const bidAmount = positive(data.B);
+  const askPrice = positive(data.a);
+  const askAmount = positive(data.A);
   const time = millis(data.E) ?? millis(data.T);
   if (bidPrice === undefined || bidAmount === undefined || askPrice === undefined || askAmount === undefined || time === undefined) return undefined;
   return { payload: { bidPrice, bidAmount, askPrice, askAmount }, eventTs: time };
@@ -47,9 +47,9 @@ function quoteOf(data: JsonValue): Mapped {
 /** The stream carries no open interest; a dated contract shows funding `""` and next funding 0. */
 function derivativeOf(data: JsonValue): Mapped {
   if (!isObject(data)) return undefined;
-  const markPrice = decimal(data.p);
+  const markPrice = positive(data.p);
   const time = millis(data.E);
-  const indexPrice = data.i === undefined ? undefined : decimal(data.i);
+  const indexPrice = data.i === undefined ? undefined : positive(data.i);
   const fundingRate = data.r === undefined || data.r === '' ? undefined : decimal(data.r);
   const nextFunding = data.T === undefined ? undefined : millis(data.T);
   if (markPrice === undefined || time === undefined) return undefined;
@@ -67,10 +67,12 @@ function liquidationOf(data: JsonValue): Mapped {
   if (!isObject(data) || !isObject(data.o)) return undefined;
   const o = data.o;
   const side = sideOf(o.S);
-  const average = decimal(o.ap);
-  const filled = decimal(o.z);
-  const price = average ? average : decimal(o.p);
-  const amount = filled ? filled : decimal(o.q);
+  // No fills yet shows as "0": then the order's own price and quantity stand.
+  const average = o.ap === undefined ? 0 : nonNegative(o.ap);
+  const filled = o.z === undefined ? 0 : nonNegative(o.z);
+  if (average === undefined || filled === undefined) return undefined;
+  const price = average > 0 ? average : positive(o.p);
+  const amount = filled > 0 ? filled : positive(o.q);
   const time = millis(data.E);
   if (side === undefined || price === undefined || amount === undefined || time === undefined) return undefined;
   return { payload: { price, amount, side }, eventTs: time };

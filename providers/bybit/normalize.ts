@@ -1,5 +1,5 @@
 import type { JsonValue } from '../../common/json';
-import { decimal, isObject, millis, opposite, setDefined, sideOf, type JsonObject, type MappedKind, type Normalizer, type NormalizedOut } from '../exchange/normalize';
+import { decimal, isObject, millis, nonNegative, opposite, positive, setDefined, sideOf, type JsonObject, type MappedKind, type Normalizer, type NormalizedOut } from '../exchange/normalize';
 
 /**
  * Bybit v5 push frames (`{topic, type, ts, data}`) to the normalized kinds. Field names follow
@@ -56,8 +56,8 @@ function eachItem(map: (item: JsonObject, frame: Frame) => { payload: JsonObject
 }
 
 function tradeOf(item: JsonObject): { payload: JsonObject; eventTs: number } | undefined {
-  const price = decimal(item.p);
-  const amount = decimal(item.v);
+  const price = positive(item.p);
+  const amount = positive(item.v);
   const time = millis(item.T);
   if (price === undefined || amount === undefined || time === undefined || typeof item.i !== 'string') return undefined;
   return { payload: { price, amount, side: sideOf(item.S) ?? 'unknown', tradeId: item.i }, eventTs: time };
@@ -65,8 +65,8 @@ function tradeOf(item: JsonObject): { payload: JsonObject; eventTs: number } | u
 
 /** `S` names the position: a long (`Buy`) liquidated is closed by a sell order. */
 function liquidationOf(item: JsonObject, frame: Frame): { payload: JsonObject; eventTs: number } | undefined {
-  const price = decimal(item.p);
-  const amount = decimal(item.v);
+  const price = positive(item.p);
+  const amount = positive(item.v);
   const position = sideOf(item.S);
   if (price === undefined || amount === undefined || position === undefined) return undefined;
   return { payload: { price, amount, side: opposite(position) }, eventTs: frame.ts };
@@ -109,9 +109,9 @@ function levels(value: JsonValue | undefined): [number, number][] | undefined {
   const out: [number, number][] = [];
   for (const level of value) {
     if (!Array.isArray(level) || level.length < 2) return undefined;
-    const price = decimal(level[0]);
-    const size = decimal(level[1]);
-    if (price === undefined || size === undefined || size < 0) return undefined;
+    const price = positive(level[0]);
+    const size = nonNegative(level[1]);
+    if (price === undefined || size === undefined) return undefined;
     out.push([price, size]);
   }
   return out;
@@ -135,6 +135,14 @@ function only(side: Map<number, number>): [number, number] | undefined {
 
 const TICKER_FIELDS = ['markPrice', 'indexPrice', 'fundingRate', 'nextFundingTime', 'openInterest'] as const;
 type TickerField = (typeof TICKER_FIELDS)[number];
+/** Prices above zero, funding signed, open interest possibly none. */
+const TICKER_VALUE: Record<TickerField, (raw: JsonValue) => number | undefined> = {
+  markPrice: positive,
+  indexPrice: positive,
+  fundingRate: decimal,
+  nextFundingTime: millis,
+  openInterest: nonNegative,
+};
 
 /** `tickers` deltas merged onto the snapshot; emitted once `markPrice` is known, when a field it carries changed. */
 class DerivativeFromTicker implements Normalizer {
@@ -155,7 +163,7 @@ class DerivativeFromTicker implements Normalizer {
         delete next[field];
         continue;
       }
-      const value = field === 'nextFundingTime' ? millis(raw) : decimal(raw);
+      const value = TICKER_VALUE[field](raw);
       if (value === undefined) return false;
       next[field] = value;
     }

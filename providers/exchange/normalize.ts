@@ -27,12 +27,30 @@ export interface Normalizer {
   reset(): void;
 }
 
+/** Decimal notation as venues write numbers; `Number` alone would also take `0x1f`, `0b1` and `Infinity`. */
+const DECIMAL = /^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
+
 /** A venue decimal (a string, or a JSON number) as a finite number; undefined when it is not one. */
 export function decimal(value: JsonValue | undefined): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value !== 'string' || value === '' || value.trim() !== value) return undefined;
+  if (typeof value !== 'string' || !DECIMAL.test(value)) return undefined;
   const n = Number(value);
   return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * A price or an amount: a venue decimal above zero. A venue never quotes, trades or liquidates at
+ * a price of zero or below, nor an amount of none; such a value is a corrupt frame, not data.
+ */
+export function positive(value: JsonValue | undefined): number | undefined {
+  const n = decimal(value);
+  return n !== undefined && n > 0 ? n : undefined;
+}
+
+/** A size that may be zero (a book level's size, where 0 removes it; open interest). */
+export function nonNegative(value: JsonValue | undefined): number | undefined {
+  const n = decimal(value);
+  return n !== undefined && n >= 0 ? n : undefined;
 }
 
 /** A millisecond timestamp (number or digit string); undefined when it is not one. */

@@ -1,6 +1,6 @@
 import type { JsonValue } from '../../common/json';
 import type { Derivative, Liquidation, Quote, Trade } from '../../common/market';
-import { decimal, isObject, millis, sideOf, type JsonObject, type MappedKind, type Normalizer, type NormalizedOut } from '../exchange/normalize';
+import { decimal, isObject, millis, nonNegative, positive, sideOf, type JsonObject, type MappedKind, type Normalizer, type NormalizedOut } from '../exchange/normalize';
 
 /**
  * Venue pushes → the normalized schema, field by field as the venue's public WebSocket docs name
@@ -25,8 +25,8 @@ type Mapped<T> = { readonly payload: T; readonly ts: number | undefined };
 
 /** `trades`: px, sz, side (the taker's), tradeId (the last of an aggregation), ts (filled time). */
 export function tradeOf(e: JsonObject): Mapped<Trade> | undefined {
-  const price = decimal(e.px);
-  const amount = decimal(e.sz);
+  const price = positive(e.px);
+  const amount = positive(e.sz);
   const id = e.tradeId;
   if (price === undefined || amount === undefined || (typeof id !== 'string' && typeof id !== 'number')) return undefined;
   return { payload: { price, amount, side: sideOf(e.side) ?? 'unknown', tradeId: String(id) }, ts: millis(e.ts) };
@@ -43,8 +43,8 @@ export function quoteOf(e: JsonObject): Mapped<Quote> | undefined {
 function topLevel(levels: JsonValue | undefined): [number, number] | undefined {
   const top = Array.isArray(levels) ? levels[0] : undefined;
   if (!Array.isArray(top)) return undefined;
-  const price = decimal(top[0]);
-  const amount = decimal(top[1]);
+  const price = positive(top[0]);
+  const amount = positive(top[1]);
   return price === undefined || amount === undefined ? undefined : [price, amount];
 }
 
@@ -54,8 +54,8 @@ export function liquidationsOf(e: JsonObject): Mapped<Liquidation>[] | undefined
   const out: Mapped<Liquidation>[] = [];
   for (const d of e.details) {
     if (!isObject(d)) return undefined;
-    const price = decimal(d.bkPx);
-    const amount = decimal(d.sz);
+    const price = positive(d.bkPx);
+    const amount = positive(d.sz);
     const side = sideOf(d.side);
     if (price === undefined || amount === undefined || !side) return undefined;
     out.push({ payload: { price, amount, side }, ts: millis(d.ts) });
@@ -146,9 +146,9 @@ export class DerivativeNormalizer implements Normalizer {
 
 /** What one feed's element contributes; undefined when it lacks its field. */
 export function fieldsOf(stream: string, e: JsonObject): Fields | undefined {
-  if (stream.startsWith('mark-price:')) return known({ markPrice: decimal(e.markPx) });
-  if (stream.startsWith('open-interest:')) return known({ openInterest: decimal(e.oi) });
-  if (stream.startsWith('index-tickers:')) return known({ indexPrice: decimal(e.idxPx) });
+  if (stream.startsWith('mark-price:')) return known({ markPrice: positive(e.markPx) });
+  if (stream.startsWith('open-interest:')) return known({ openInterest: nonNegative(e.oi) });
+  if (stream.startsWith('index-tickers:')) return known({ indexPrice: positive(e.idxPx) });
   if (stream.startsWith('funding-rate:')) {
     const fundingRate = decimal(e.fundingRate);
     if (fundingRate === undefined) return undefined;

@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import type { JsonValue, Payload } from '../../common/json';
 import type { MappedKind, Normalizer } from '../../providers/exchange/normalize';
 
-/** Decimal strings as venues write them: `12345.678`, `0.00001`, `7`. */
+/** Decimal strings as venues write prices and amounts: `12345.678`, `0.00001`, `7` (never zero). */
 export const decimalText: fc.Arbitrary<string> = fc
   .tuple(fc.nat({ max: 10_000_000 }), fc.option(fc.stringMatching(/^[0-9]{1,8}$/), { nil: undefined }))
-  .map(([int, frac]) => (frac === undefined ? String(int) : `${int}.${frac}`));
+  .map(([int, frac]) => (frac === undefined ? String(int) : `${int}.${frac}`))
+  .filter((text) => Number(text) > 0);
 
 /** Millisecond timestamps around now. */
 export const epochMs: fc.Arbitrary<number> = fc.integer({ min: 1_500_000_000_000, max: 2_000_000_000_000 });
