@@ -47,7 +47,8 @@ describe('BybitProvider against a fake Bybit', () => {
     const result = await provider.subscribe(ids('bybit::dogeusdt.trade', 'bybit::btcusdt.orderbook[depth=7]'));
     expect(result.failed?.map((f) => f.reason)).toEqual([expect.stringMatching(/lists no instrument "dogeusdt"/), expect.stringMatching(/depth must be one of/)]);
     expect(provider.validate(parseIdentifier('bybit::btcusdt.liquidation'))).toBeUndefined();
-    expect(provider.validate(parseIdentifier('bybit::btcusdt.book'))).toMatch(/no stream kind/);
+    expect(provider.validate(parseIdentifier('bybit::btcusdt.book'))).toBeUndefined();
+    expect(provider.validate(parseIdentifier('bybit::btcusdt.candles'))).toMatch(/no stream kind/);
     expect(fake.connections).toHaveLength(0);
   });
 
