@@ -1,5 +1,5 @@
-import type { Identifier } from '../../router/identifier';
-import type { InputMessage, Worker, WorkerContext, WorkerFactory } from '../../workers/contract';
+import { DelegatingWorker } from '../../testkit/delegating-worker';
+import type { InputMessage, Worker, WorkerFactory } from '../../workers/contract';
 
 /**
  * Faults on order for a worker, by delegation: the next input batch throws, or a timer armed now
@@ -33,13 +33,13 @@ export class WorkerFaults {
   }
 }
 
-class FaultyWorker implements Worker {
-  private ctx: WorkerContext | undefined;
-
+class FaultyWorker extends DelegatingWorker {
   constructor(
-    private readonly inner: Worker,
+    inner: Worker,
     private readonly faults: WorkerFaults,
-  ) {}
+  ) {
+    super(inner);
+  }
 
   arm(ms: number): void {
     const faults = this.faults;
@@ -48,27 +48,8 @@ class FaultyWorker implements Worker {
     }, ms);
   }
 
-  start(ctx: WorkerContext): void | Promise<void> {
-    this.ctx = ctx;
-    return this.inner.start(ctx);
-  }
-  stop(): void | Promise<void> {
-    return this.inner.stop();
-  }
-  subscribe(ids: readonly Identifier[]): ReturnType<Worker['subscribe']> {
-    return this.inner.subscribe(ids);
-  }
-  unsubscribe(ids: readonly Identifier[]): void | Promise<void> {
-    return this.inner.unsubscribe(ids);
-  }
-  validate(id: Identifier): string | undefined {
-    return this.inner.validate?.(id);
-  }
-  inputs(id: Identifier): readonly string[] {
-    return this.inner.inputs(id);
-  }
-  receive(batch: readonly InputMessage[]): void {
+  override receive(batch: readonly InputMessage[]): void {
     if (this.faults.takeReceiveFault()) throw new Error('soak: worker receive throw');
-    this.inner.receive(batch);
+    super.receive(batch);
   }
 }
