@@ -4,7 +4,7 @@ import type { Subscription } from 'nats';
 import { systemClock, type Cancel } from '../common/clock';
 import { toError } from '../common/errors';
 import type { JsonValue } from '../common/json';
-import type { Provider, ProviderContext, StreamFailure, SubscribeResult } from '../providers/contract';
+import type { BridgeContext, Provider, StreamFailure, SubscribeResult } from '../providers/contract';
 import type { Identifier } from '../router/identifier';
 import type { Pattern } from '../router/pattern';
 import { decodeFrames, type Frame } from './frame';
@@ -36,7 +36,7 @@ export interface ImportOptions {
  */
 export class ImportedProvider implements Provider {
   private readonly subjects: Subjects;
-  private ctx: ProviderContext | undefined;
+  private ctx: BridgeContext | undefined;
   private map!: NamespaceMap;
   private health!: ExporterHealth;
   private interest!: Interest;
@@ -52,7 +52,8 @@ export class ImportedProvider implements Provider {
     this.subjects = subjectsOf(options.exporter);
   }
 
-  start(ctx: ProviderContext): void {
+  /** The host's context is a BridgeContext (see IncarnationContext); only a bridge uses `forward`. */
+  start(ctx: BridgeContext): void {
     const { link, leaseMs } = this.options;
     this.ctx = ctx;
     this.map = new NamespaceMap(ctx.name, this.options.provider);

@@ -33,3 +33,24 @@ export const systemClock: Clock = {
     return () => clearInterval(handle);
   },
 };
+
+/**
+ * An interval made of one-shot timers, each armed when the previous one ran: for clocks whose
+ * time moves by hand, so advancing several periods runs the callback once per period.
+ */
+export function repeatWith(setTimeout: Clock['setTimeout'], callback: () => void, ms: number): Cancel {
+  let cancel: Cancel = () => undefined;
+  let cancelled = false;
+  const arm = (): void => {
+    cancel = setTimeout(() => {
+      if (cancelled) return;
+      arm();
+      callback();
+    }, Math.max(1, ms));
+  };
+  arm();
+  return () => {
+    cancelled = true;
+    cancel();
+  };
+}

@@ -54,12 +54,6 @@ export interface ProviderContext {
    */
   emit(id: Identifier | string, payload: Payload, eventTs?: number): void;
   /**
-   * Hands on a message that already has its position and `ts` (a bridge from another node):
-   * `epoch`, `seq` and `ts` are kept as they are, so clients see the origin's numbering and
-   * times. Pass the same string object for the same epoch.
-   */
-  forward(id: Identifier | string, epoch: string, seq: number, ts: number, payload: Payload, eventTs?: number): void;
-  /**
    * Data of stream `id` was lost upstream though its `seq` goes on (a venue reconnect, a book
    * resync): every session receiving the stream gets a `gap` notice, in order with its messages.
    */
@@ -85,4 +79,17 @@ export interface ProviderContext {
   /** Timers that die with the provider and whose throws become crashes. */
   setTimeout(callback: () => void, ms: number): () => void;
   setInterval(callback: () => void, ms: number): () => void;
+}
+
+/**
+ * What a bridge from another node (the cluster importer) gets beyond a provider's context: it
+ * hands on messages that already have their position. The host's context implements it; ordinary
+ * providers are typed against ProviderContext and never see it.
+ */
+export interface BridgeContext extends ProviderContext {
+  /**
+   * Hands on a message as the origin numbered it: `epoch`, `seq` and `ts` are kept as they are,
+   * so clients see the origin's numbering and times. Pass the same string object for the same epoch.
+   */
+  forward(id: Identifier | string, epoch: string, seq: number, ts: number, payload: Payload, eventTs?: number): void;
 }

@@ -3,10 +3,8 @@ import { decodeFrames } from '../cluster/frame';
 import { subjectsOf, streamOfToken } from '../cluster/subjects';
 import { EnvelopeRecorder, waitUntil, type ProviderScript } from '../testkit';
 import { scriptWith, startNode, stopAllNodes, type TestNode } from './support/cluster-nodes';
-import { NATS_MISSING, NatsServer, natsServerBinary } from './support/nats-server';
+import { describeNats, NatsServer } from './support/nats-server';
 
-const describeNats = natsServerBinary() === undefined ? describe.skip : describe;
-if (natsServerBinary() === undefined) test.skip(NATS_MISSING, () => undefined);
 
 const SYMBOLS = ['btc', 'eth', 'sol'];
 const SESSIONS_PER_NODE = 50;

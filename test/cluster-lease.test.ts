@@ -1,9 +1,7 @@
 import { waitUntil, type ProviderScript } from '../testkit';
 import { compileChild, FAST, killAllChildren, scriptWith, startChildNode, startNode, stopAllNodes } from './support/cluster-nodes';
-import { NATS_MISSING, NatsServer, natsServerBinary } from './support/nats-server';
+import { describeNats, NatsServer } from './support/nats-server';
 
-const describeNats = natsServerBinary() === undefined ? describe.skip : describe;
-if (natsServerBinary() === undefined) test.skip(NATS_MISSING, () => undefined);
 
 describeNats('interest leases', () => {
   let nats: NatsServer;

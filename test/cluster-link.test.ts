@@ -1,31 +1,23 @@
 import { isTesseraError } from '../common/errors';
 import { EnvelopeRecorder, waitUntil, type ProviderScript } from '../testkit';
-import { NATS_MISSING, NatsServer, natsServerBinary } from './support/nats-server';
+import { describeNats, useNatsServer } from './support/nats-server';
 import { scriptWith, startNode, stopAllNodes, type TestNode } from './support/cluster-nodes';
 
-const describeNats = natsServerBinary() === undefined ? describe.skip : describe;
-if (natsServerBinary() === undefined) test.skip(NATS_MISSING, () => undefined);
 
 describeNats('a provider of node A mounted on node B over NATS', () => {
-  let nats: NatsServer;
+  const nats = useNatsServer();
   let script: ProviderScript;
   let a: TestNode;
   let b: TestNode;
 
-  beforeAll(async () => {
-    nats = await NatsServer.start();
-  });
-  afterAll(async () => {
-    await nats?.stop();
-  });
 
   beforeEach(async () => {
     script = scriptWith('src', ['btc', 'eth']);
-    a = await startNode(nats.url, { node: 'a', export: ['src'] }, async (service) => {
+    a = await startNode(nats().url, { node: 'a', export: ['src'] }, async (service) => {
       await service.addProvider('src', script.factory);
       await service.addProvider('private', scriptWith('private', ['x']).factory);
     });
-    b = await startNode(nats.url, {
+    b = await startNode(nats().url, {
       node: 'b',
       import: [
         { node: 'a', provider: 'src', as: 'remote-src' },

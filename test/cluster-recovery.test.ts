@@ -1,10 +1,8 @@
 import type { Envelope } from '../common/envelope';
 import { ContinuityChecker, EnvelopeRecorder, waitUntil, type ProviderScript } from '../testkit';
 import { compileChild, FAST, killAllChildren, scriptWith, startChildNode, startNode, stopAllNodes, type TestNode } from './support/cluster-nodes';
-import { NATS_MISSING, NatsServer, natsServerBinary } from './support/nats-server';
+import { describeNats, NatsServer } from './support/nats-server';
 
-const describeNats = natsServerBinary() === undefined ? describe.skip : describe;
-if (natsServerBinary() === undefined) test.skip(NATS_MISSING, () => undefined);
 
 const IMPORT = { node: 'b', import: [{ node: 'a', provider: 'src', as: 'remote' }] };
 

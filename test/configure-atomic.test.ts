@@ -1,7 +1,7 @@
 import { Identifier } from '../router/identifier';
 import { ProviderScript } from '../testkit/scripted-provider';
 import { EnvelopeRecorder } from '../testkit/wait';
-import { startService } from './support/service';
+import { startFeed, startService } from './support/service';
 
 function feed(): ProviderScript {
   const script = new ProviderScript();
@@ -11,10 +11,7 @@ function feed(): ProviderScript {
 
 describe('atomic configure', () => {
   it('undoes every subscribe of a failed configure and leaves the previous configuration in effect', async () => {
-    const service = await startService();
-    const script = feed();
-    await service.addProvider('feed', script.factory);
-    const session = await service.newSession();
+    const { service, script, session } = await startFeed(feed());
     const recorder = new EnvelopeRecorder((await service.attachClient(session)).envelopes);
     await service.configureSession(session, ['feed::a.trade']);
     const before = await service.stats();
@@ -41,10 +38,7 @@ describe('atomic configure', () => {
   });
 
   it('changes nothing when one pattern is invalid', async () => {
-    const service = await startService();
-    const script = feed();
-    await service.addProvider('feed', script.factory);
-    const session = await service.newSession();
+    const { service, script, session } = await startFeed(feed());
     await service.configureSession(session, ['feed::a.trade']);
     await expect(service.configureSession(session, ['feed::b.trade', 'feed::bad[='])).rejects.toMatchObject({ code: 'INVALID_PATTERN' });
     await expect(service.configureSession(session, ['feed::b.trade', 'ghost::x'])).rejects.toMatchObject({ code: 'UNKNOWN_NAMESPACE' });
@@ -53,10 +47,7 @@ describe('atomic configure', () => {
   });
 
   it('binds new patterns before unbinding old ones: a kept pattern sees no gap', async () => {
-    const service = await startService();
-    const script = feed();
-    await service.addProvider('feed', script.factory);
-    const session = await service.newSession();
+    const { service, script, session } = await startFeed(feed());
     const recorder = new EnvelopeRecorder((await service.attachClient(session)).envelopes);
     await service.configureSession(session, ['feed::a.trade', 'feed::b.trade']);
     let n = 0;
@@ -100,10 +91,7 @@ describe('reference-counted streams', () => {
   });
 
   it('a wildcard pattern wants what expand returns; without expand it only listens', async () => {
-    const service = await startService();
-    const script = feed();
-    await service.addProvider('feed', script.factory);
-    const session = await service.newSession();
+    const { service, script, session } = await startFeed(feed());
     await service.configureSession(session, ['feed::trade.*']);
     expect(script.callsOf('subscribe').map((c) => c.ids)).toEqual([['feed::a.trade', 'feed::b.trade', 'feed::c.trade', 'feed::d.trade']]);
   });

@@ -1,15 +1,6 @@
-import { isTesseraError } from '../common/errors';
+import { errorOf } from './support/errors';
 import { Identifier, parseIdentifier } from '../router/identifier';
 
-function errorOf(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (error) {
-    if (isTesseraError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a TesseraError, nothing was thrown');
-}
 
 const tags = (n: number, width = 1) => Array.from({ length: n }, (_, i) => `t${String(i).padStart(width, '0')}`);
 

@@ -1,16 +1,7 @@
-import { isTesseraError } from '../common/errors';
+import { errorOf } from './support/errors';
 import { parseIdentifier } from '../router/identifier';
 import { parsePattern } from '../router/pattern';
 
-function errorOf(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (error) {
-    if (isTesseraError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a TesseraError, nothing was thrown');
-}
 
 describe('the README pattern examples', () => {
   it.each([

@@ -2,7 +2,7 @@ import { Identifier } from '../router/identifier';
 import { ProviderScript } from '../testkit/scripted-provider';
 import { EnvelopeRecorder, isMessage, isNotice, waitForEnvelope } from '../testkit/wait';
 import type { Provider } from '../providers/contract';
-import { startService } from './support/service';
+import { startFeed, startService } from './support/service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -97,10 +97,7 @@ describe('sessions', () => {
   });
 
   it('closes a session: bindings removed, streams released, client completed, id forgotten', async () => {
-    const service = await startService();
-    const script = scripted();
-    await service.addProvider('feed', script.factory);
-    const session = await service.newSession();
+    const { service, script, session } = await startFeed(scripted());
     const client = await service.attachClient(session);
     const recorder = new EnvelopeRecorder(client.envelopes);
     await service.configureSession(session, ['feed::a.trade']);
@@ -117,10 +114,7 @@ describe('sessions', () => {
 
 describe('messages, publish and request', () => {
   it('delivers messages with a per-stream seq, ts and eventTs', async () => {
-    const service = await startService();
-    const script = scripted();
-    await service.addProvider('feed', script.factory);
-    const session = await service.newSession();
+    const { service, script, session } = await startFeed(scripted());
     const client = await service.attachClient(session);
     const recorder = new EnvelopeRecorder(client.envelopes);
     await service.configureSession(session, ['feed::trade.*']);
@@ -174,10 +168,7 @@ describe('messages, publish and request', () => {
 
 describe('explain, stats, crash and stop', () => {
   it('explains a pattern without changing anything', async () => {
-    const service = await startService();
-    const script = scripted();
-    await service.addProvider('feed', script.factory);
-    const session = await service.newSession();
+    const { service, script, session } = await startFeed(scripted());
     await service.configureSession(session, ['feed::a.trade']);
     const subscribes = script.callsOf('subscribe').length;
     expect(await service.explain('feed::trade.*')).toEqual({
@@ -193,10 +184,7 @@ describe('explain, stats, crash and stop', () => {
   });
 
   it('reports stats for providers, sessions and the router', async () => {
-    const service = await startService();
-    const script = scripted();
-    await service.addProvider('feed', script.factory);
-    const session = await service.newSession();
+    const { service, script, session } = await startFeed(scripted());
     const client = await service.attachClient(session);
     const recorder = new EnvelopeRecorder(client.envelopes);
     await service.configureSession(session, ['feed::a.trade']);
@@ -217,10 +205,7 @@ describe('explain, stats, crash and stop', () => {
   });
 
   it('stops gracefully: clients completed, providers stopped, later calls SHUTTING_DOWN', async () => {
-    const service = await startService();
-    const script = scripted();
-    await service.addProvider('feed', script.factory);
-    const session = await service.newSession();
+    const { service, script, session } = await startFeed(scripted());
     const recorder = new EnvelopeRecorder((await service.attachClient(session)).envelopes);
     await service.stop();
     await service.stop();

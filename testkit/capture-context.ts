@@ -2,7 +2,7 @@ import type { Cancel, Clock } from '../common/clock';
 import { ManualClock } from './manual-clock';
 import type { Payload } from '../common/json';
 import { silentLogger, type Logger } from '../common/logger';
-import type { ProviderContext } from '../providers/contract';
+import type { BridgeContext } from '../providers/contract';
 import { parseIdentifier, type Identifier } from '../router/identifier';
 
 export interface CapturedEmit {
@@ -31,7 +31,7 @@ export interface CaptureContextOptions {
  * on an injectable clock (a ManualClock by default). Timer callbacks that throw are recorded as
  * failures, as the real host would turn them into crashes.
  */
-export class CaptureContext implements ProviderContext {
+export class CaptureContext implements BridgeContext {
   readonly name: string;
   readonly clock: Clock;
   readonly logger: Logger;

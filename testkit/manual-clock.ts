@@ -1,4 +1,4 @@
-import type { Cancel, Clock } from '../common/clock';
+import { repeatWith, type Cancel, type Clock } from '../common/clock';
 
 /**
  * A clock that only moves when told to. Timers run in due order, each seeing `now()` equal to its
@@ -25,21 +25,9 @@ export class ManualClock implements Clock {
 
   /** Re-armed after each run, so `advance` over several periods runs it once per period. */
   setInterval(callback: () => void, ms: number): Cancel {
-    let cancel: Cancel = () => undefined;
-    let cancelled = false;
-    const arm = (): void => {
-      cancel = this.setTimeout(() => {
-        if (cancelled) return;
-        arm();
-        callback();
-      }, Math.max(1, ms));
-    };
-    arm();
-    return () => {
-      cancelled = true;
-      cancel();
-    };
+    return repeatWith((cb, delay) => this.setTimeout(cb, delay), callback, ms);
   }
+
 
   /** Timers not yet run or cleared. */
   get pending(): number {

@@ -4,7 +4,7 @@ import { settleWithin } from '../../common/deadline';
 import { TesseraError, toError } from '../../common/errors';
 import type { JsonValue, Payload } from '../../common/json';
 import type { Logger } from '../../common/logger';
-import type { CrashTarget, Limits, OverflowPolicy, RestartPolicy, ServiceStats, SessionTotals } from '../../common/service-types';
+import type { CrashTarget, Limits, OverflowPolicy, RestartPolicy, ServiceStats } from '../../common/service-types';
 import { parseIdentifier } from '../../router/identifier';
 import type { RouteTarget } from '../../router/router-actor';
 import type { ConfigureEnv } from './configure';
@@ -236,47 +236,18 @@ export class Manager {
     return this.providers.request(parseIdentifier(text), body);
   }
 
-  /** Every session summed up (whatever a stats answer lists), deliveries and drops of closed ones included. */
-  private sessionTotals(): SessionTotals {
-    let { delivered, dropped } = this.sessions.retired;
-    let attached = 0;
-    let buffered = 0;
-    let maxBuffered = 0;
-    let maxFill = 0;
-    for (const s of this.sessions.byId.values()) {
-      delivered += s.outbox.delivered;
-      dropped += s.outbox.dropped;
-      if (s.attachment !== 0) attached++;
-      buffered += s.outbox.size;
-      maxBuffered = Math.max(maxBuffered, s.outbox.size);
-      maxFill = Math.max(maxFill, s.outbox.limit > 0 ? s.outbox.size / s.outbox.limit : 0);
-    }
-    return { open: this.sessions.byId.size, attached, buffered, maxBuffered, maxFill, delivered, dropped };
-  }
-
   private async stats(): Promise<ServiceStats> {
     const router = await this.router.stats();
     const streams = this.providers.streamStats(this.streams);
-    const listed = [...this.sessions.byId.values()].slice(0, MAX_LISTED);
-    const omitted = this.sessions.byId.size - listed.length;
+    const omitted = Math.max(0, this.sessions.byId.size - MAX_LISTED);
     return {
       providers: this.providers.stats((p) => !(p instanceof WorkerRecord)),
       workers: this.workers().map(workerStats),
       streams: streams.slice(0, MAX_LISTED),
       ...(streams.length > MAX_LISTED ? { streamsOmitted: streams.length - MAX_LISTED } : {}),
       ...(omitted > 0 ? { sessionsOmitted: omitted } : {}),
-      sessions: listed.map((s) => ({
-        id: s.id,
-        patterns: [...s.bindings.keys()].sort(),
-        attached: s.attachment !== 0,
-        buffered: s.outbox.size,
-        outBuffer: s.outbox.limit,
-        bufferedBytes: s.outbox.bytes,
-        delivered: s.outbox.delivered,
-        dropped: s.outbox.dropped,
-        restarts: s.restarts,
-      })),
-      sessionTotals: this.sessionTotals(),
+      sessions: this.sessions.stats(MAX_LISTED),
+      sessionTotals: this.sessions.totals(),
       router,
     };
   }

@@ -1,31 +1,16 @@
-import type { Clock } from '../../common/clock';
-import type { Notice } from '../../common/envelope';
 import { TesseraError, toError } from '../../common/errors';
 import type { JsonValue } from '../../common/json';
-import type { Logger } from '../../common/logger';
-import type { ProviderStats, RestartPolicy, StreamStats } from '../../common/service-types';
+import type { ProviderStats, StreamStats } from '../../common/service-types';
 import type { Provider, ProviderFactory } from '../../providers/contract';
 import type { Identifier } from '../../router/identifier';
-import type { RouterPort } from '../../router/port';
 import type { StreamDirectory } from '../../router/streams';
 import type { ActorParent } from '../nact';
 import { spawnGroup } from '../nact';
 import { ProviderRecord, type ProviderEnv } from '../provider/provider-record';
-import type { ManagerMsg } from './manager-protocol';
 
-export interface ProviderSetEnv {
-  readonly parent: ActorParent;
-  readonly port: RouterPort;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly policy: RestartPolicy;
-  readonly callTimeoutMs: number;
+/** A provider record's needs (the set's own group is their parent), and the publish namespaces. */
+export interface ProviderSetEnv extends ProviderEnv {
   readonly publishNamespaces: ReadonlySet<string>;
-  /** Per-stream counters, kept for the service's life so `seq` carries on over restarts. */
-  readonly streams: StreamDirectory;
-  readonly nextIncarnation: () => number;
-  readonly toManager: (msg: ManagerMsg) => void;
-  readonly notifyBound: (namespace: string, notice: Notice) => void;
 }
 
 const NAMESPACE = /^[a-z0-9_-]{1,64}$/;

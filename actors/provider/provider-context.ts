@@ -4,7 +4,7 @@ import { TesseraError, toError } from '../../common/errors';
 import type { Payload } from '../../common/json';
 import type { Logger } from '../../common/logger';
 import { messageBytes } from '../../common/payload-size';
-import type { ProviderContext } from '../../providers/contract';
+import type { BridgeContext } from '../../providers/contract';
 import { Identifier, parseIdentifier } from '../../router/identifier';
 import type { RouterPort } from '../../router/port';
 import type { StateSupplier, StreamCounter, StreamDirectory } from '../../router/streams';
@@ -33,7 +33,7 @@ const MAX_CACHED_IDS = 10_000;
  * lookup per message (the id is parsed once per distinct string or object), one envelope
  * allocation (its epoch a shared reference), one push into the router port.
  */
-export class IncarnationContext implements ProviderContext {
+export class IncarnationContext implements BridgeContext {
   private alive = true;
   private readonly streams = new Map<string | Identifier, StreamCounter>();
   private readonly timers = new Set<Cancel>();

@@ -4,7 +4,7 @@ import type { Clock } from '../../common/clock';
 import type { Notice, SessionClosedReason } from '../../common/envelope';
 import { TesseraError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
-import type { AttachOptions, Limits, OverflowPolicy, SessionOptions } from '../../common/service-types';
+import type { AttachOptions, Limits, OverflowPolicy, SessionOptions, SessionStats, SessionTotals } from '../../common/service-types';
 import { OVERFLOW_POLICIES } from '../../common/service-types';
 import type { Identifier } from '../../router/identifier';
 import type { RouterMsg } from '../../router/router-actor';
@@ -205,6 +205,39 @@ export class Sessions {
 
   crash(session: SessionRecord): void {
     session.actor?.send({ type: 'crash', error: new Error('fault injection: session crash') });
+  }
+
+  /** One line per open session (the first `max`), for `stats()`. */
+  stats(max = Infinity): SessionStats[] {
+    return [...this.byId.values()].slice(0, max).map((s) => ({
+      id: s.id,
+      patterns: [...s.bindings.keys()].sort(),
+      attached: s.attachment !== 0,
+      buffered: s.outbox.size,
+      outBuffer: s.outbox.limit,
+      bufferedBytes: s.outbox.bytes,
+      delivered: s.outbox.delivered,
+      dropped: s.outbox.dropped,
+      restarts: s.restarts,
+    }));
+  }
+
+  /** Every session summed up (whatever a stats answer lists), deliveries and drops of closed ones included. */
+  totals(): SessionTotals {
+    let { delivered, dropped } = this.retired;
+    let attached = 0;
+    let buffered = 0;
+    let maxBuffered = 0;
+    let maxFill = 0;
+    for (const s of this.byId.values()) {
+      delivered += s.outbox.delivered;
+      dropped += s.outbox.dropped;
+      if (s.attachment !== 0) attached++;
+      buffered += s.outbox.size;
+      maxBuffered = Math.max(maxBuffered, s.outbox.size);
+      maxFill = Math.max(maxFill, s.outbox.limit > 0 ? s.outbox.size / s.outbox.limit : 0);
+    }
+    return { open: this.byId.size, attached, buffered, maxBuffered, maxFill, delivered, dropped };
   }
 
   /** Keeps the namespace index in step with a session's bindings. */

@@ -1,4 +1,4 @@
-import type { Cancel, Clock } from '../../common/clock';
+import { repeatWith, type Cancel, type Clock } from '../../common/clock';
 import { BinanceProvider, type BinanceOptions } from '../../providers/binance';
 import { CaptureContext } from '../../testkit';
 import { FakeBinance, type FakeBinanceOptions } from './fake-binance';
@@ -29,21 +29,9 @@ export class JumpClock implements Clock {
   }
 
   setInterval(callback: () => void, ms: number): Cancel {
-    let cancel: Cancel = () => undefined;
-    let cancelled = false;
-    const arm = (): void => {
-      cancel = this.setTimeout(() => {
-        if (cancelled) return;
-        arm();
-        callback();
-      }, Math.max(1, ms));
-    };
-    arm();
-    return () => {
-      cancelled = true;
-      cancel();
-    };
+    return repeatWith((cb, delay) => this.setTimeout(cb, delay), callback, ms);
   }
+
 
   /** Moves time forward by `ms`, running due timers in order (including ones they schedule). */
   jump(ms: number): void {

@@ -70,7 +70,8 @@ export class LibClient extends SimClient {
 
   configure(prng: Prng): Promise<void> {
     const patterns = choosePatterns(prng, { fast: false, steady: this.steady });
-    return this.configured(patterns, () => this.service.configureSession(this.sessionId!, patterns));
+    const last = this.wantsLast();
+    return this.configured(patterns, () => this.service.configureSession(this.sessionId!, patterns, { last }));
   }
 
   /** A slow consumer: stops taking envelopes for `ms` (the session buffers, then drops). */

@@ -1,7 +1,7 @@
 import type { Pattern } from '../../router/pattern';
 import type { OverflowPolicy } from '../../common/service-types';
 import { canonicalAll, matchesAny } from './patterns';
-import type { Prng } from './prng';
+import { Prng } from './prng';
 import { BindingLog } from './binding-log';
 import { SeqAudit } from './seq-audit';
 import type { ObservedMessage } from '../../testkit/continuity';
@@ -42,6 +42,8 @@ export abstract class SimClient {
   /** The last configure's outcome is unknown, so no stream counts as continuously bound. */
   private uncertain = false;
   private ever = new Map<string, Pattern>();
+  /** Its own generator, so asking for last values leaves the soak's sequence of choices as it was. */
+  private readonly lastPrng: Prng;
   private bindings = new BindingLog();
   private lineages = 0;
 
@@ -52,6 +54,12 @@ export abstract class SimClient {
     readonly steady: boolean,
   ) {
     this.audit = this.freshAudit();
+    this.lastPrng = new Prng(`${name}/last`);
+  }
+
+  /** A quarter of configures ask for the last value of what they add (`cached` messages). */
+  protected wantsLast(): boolean {
+    return this.lastPrng.chance(0.25);
   }
 
   /** A steady client configures only until its set is in place. */

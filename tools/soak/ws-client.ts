@@ -85,7 +85,8 @@ export class WsClient extends SimClient {
 
   configure(prng: Prng): Promise<void> {
     const patterns = choosePatterns(prng, { fast: true, steady: this.steady });
-    return this.configured(patterns, async () => (await this.attached().ask({ op: 'session.configure', patterns }, ASK_GUARD_MS)).patterns as string[]);
+    const last = this.wantsLast();
+    return this.configured(patterns, async () => (await this.attached().ask({ op: 'session.configure', patterns, ...(last ? { last } : {}) }, ASK_GUARD_MS)).patterns as string[]);
   }
 
   async detach(): Promise<void> {
