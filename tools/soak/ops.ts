@@ -76,7 +76,7 @@ export function operations(world: World, prng: Prng): (kind: OpKind) => OpStart 
       const client = await service.attachClient(sessionId);
       client.envelopes.subscribe();
       for (let i = 0; i < 20; i++) await client.publish(`${PUBLISH_NS}::churn.id${churned++}`, { n: i });
-      await client.publish(prng.pick(PUBLISH_IDS), { from: 'churn', at: Date.now(), pad: 'x'.repeat(prng.pick([1_000, 64_000, 256_000])) });
+      await client.publish(prng.pick(PUBLISH_IDS), { from: 'churn', at: Date.now(), pad: 'x'.repeat(prng.pick([1_000, 16_000, 64_000])) });
     } finally {
       await service.closeSession(sessionId);
     }
