@@ -28,7 +28,22 @@ export type {
   WorkerStats,
 } from './common/service-types';
 export type { Provider, ProviderContext, ProviderFactory, StreamFailure, SubscribeResult } from './providers/contract';
-export { BarsWorker, BooksWorker, type Bar, type BarsOptions, type BooksOptions, type InputMessage, type Worker, type WorkerContext, type WorkerFactory } from './workers';
+export {
+  BarsWorker,
+  BooksWorker,
+  DerivedWorker,
+  type Bar,
+  type BarsOptions,
+  type BooksOptions,
+  type Derivation,
+  type DerivedWorkerOptions,
+  type Emit,
+  type InputMessage,
+  type TopOfBook,
+  type Worker,
+  type WorkerContext,
+  type WorkerFactory,
+} from './workers';
 export { SyntheticProvider, type SyntheticOptions } from './providers/synthetic';
 export { ReplayProvider, RecordingWriter, type ReplayOptions } from './providers/replay';
 export { BinanceProvider, type BinanceOptions, type BinanceStats } from './providers/binance';

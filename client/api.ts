@@ -1,5 +1,6 @@
 /** What both entry points (Node and browser) export besides `connect`. */
-export { TesseraClient, type ClientEvents, type ConnectOptions, type ReconnectInfo, type ReconnectOptions } from './client';
+export { TesseraClient } from './client';
+export type { ClientEvents, ConnectOptions, ReconnectInfo, ReconnectOptions } from './options';
 export { Subscription, type SubscriptionOptions } from './subscription';
 export { Channel, type ChannelOptions, type Outgoing } from './channel';
 export { ClientError, errorCode, type ClientErrorCode } from './errors';

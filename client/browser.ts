@@ -1,5 +1,6 @@
 /** The client library for browsers: the global WebSocket, the token as `?token=`. */
-import { TesseraClient, type ConnectOptions } from './client';
+import { TesseraClient } from './client';
+import type { ConnectOptions } from './options';
 import { standardTransport } from './transport';
 
 export * from './api';

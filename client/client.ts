@@ -1,86 +1,20 @@
 import type { JsonValue } from '../common/json';
-import type { ExplainResult, OverflowPolicy, ServiceStats } from '../common/service-types';
+import type { ExplainResult, ServiceStats } from '../common/service-types';
 import { Backoff } from '../common/backoff';
-import { parseIdentifier, type Identifier } from '../router/identifier';
+import { parseIdentifier } from '../router/identifier';
 import { parsePattern } from '../router/pattern';
 import { Channel } from './channel';
 import { ClientError, errorCode } from './errors';
 import { Emitter } from './events';
-import { GapDetector, toMessage, type ClientMessage, type Gap } from './messages';
+import { Gate } from './gate';
+import { GapDetector, toMessage } from './messages';
+import type { ClientEvents, ConnectOptions } from './options';
 import type { MsgFrame, NoticeFrame, Resumed, ServerFrame } from './protocol';
 import { Subscription, type SubscriptionOptions } from './subscription';
+import { SubscriptionSet } from './subscription-set';
 import type { TransportFactory } from './transport';
 
-export interface ReconnectOptions {
-  /** First delay before reconnecting (default 100 ms); doubles up to `maxMs` (default 5 s). */
-  readonly initialMs?: number;
-  readonly maxMs?: number;
-  /** ± fraction of each delay, so many clients do not come back in lockstep (default 0.2). */
-  readonly jitter?: number;
-}
-
-export interface ConnectOptions {
-  readonly token?: string;
-  /** How sockets are made; each entry point has its default (ws in Node, the global WebSocket in browsers). */
-  readonly transport?: TransportFactory;
-  /** Attach to this existing session instead of creating one. */
-  readonly sessionId?: string;
-  /** The session's idle timeout when the client creates one (server default otherwise). */
-  readonly idleAfterMs?: number;
-  readonly outBuffer?: number;
-  readonly overflow?: OverflowPolicy;
-  /** `false`: a lost connection closes the client. Default: reconnect with capped backoff. */
-  readonly reconnect?: false | ReconnectOptions;
-  /** How long an answer may take (default 30 s). */
-  readonly askTimeoutMs?: number;
-  readonly connectTimeoutMs?: number;
-}
-
-/** After a reconnect: `resumed` means the same session was re-attached; else a new one has the same patterns. */
-export interface ReconnectInfo {
-  readonly resumed: boolean;
-  readonly sessionId: string;
-  /** What the server says the resume kept, when it says. */
-  readonly kept?: Resumed;
-}
-
-export interface ClientEvents {
-  readonly message: ClientMessage;
-  readonly notice: NoticeFrame;
-  readonly gap: Gap;
-  readonly reconnect: ReconnectInfo;
-  /** The connection was lost; a reconnect follows unless disabled. */
-  readonly disconnect: { readonly code: number; readonly reason: string };
-  /** An error the server sent that answers nothing waiting (a refused publish, carrying its `ref`). */
-  readonly error: ClientError;
-  readonly close: undefined;
-}
-
 type State = 'connecting' | 'open' | 'reconnecting' | 'closing' | 'closed';
-
-/** Waits for the connection; rejects when the client closes instead. */
-class Gate {
-  promise: Promise<void> = Promise.resolve();
-  private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
-
-  shut(): void {
-    if (this.settle) return;
-    this.promise = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
-    this.promise.catch(() => undefined);
-  }
-
-  open(): void {
-    this.settle?.resolve();
-    this.settle = undefined;
-  }
-
-  fail(error: Error): void {
-    this.settle?.reject(error);
-    this.settle = undefined;
-    this.promise = Promise.reject(error);
-    this.promise.catch(() => undefined);
-  }
-}
 
 /**
  * A Tessera gateway client: one session, kept across reconnects. While the session lives a
@@ -93,10 +27,7 @@ export class TesseraClient {
   private state: State = 'connecting';
   private readonly gate = new Gate();
   private readonly events = new Emitter<ClientEvents>();
-  private readonly subs = new Set<Subscription>();
-  /** Canonical pattern → how many subscriptions hold it; the session's pattern set. */
-  private readonly wanted = new Map<string, number>();
-  private routes = new Map<string, readonly Subscription[]>();
+  private readonly subs = new SubscriptionSet();
   private readonly gaps = new GapDetector();
   private configuring: Promise<unknown> = Promise.resolve();
   private wake: (() => void) | undefined;
@@ -132,7 +63,7 @@ export class TesseraClient {
 
   /** The session's patterns, canonical. */
   get patterns(): string[] {
-    return [...this.wanted.keys()];
+    return this.subs.patterns;
   }
 
   on<E extends keyof ClientEvents>(event: E, fn: (value: ClientEvents[E]) => void): () => void {
@@ -152,14 +83,12 @@ export class TesseraClient {
     const matchers = patterns.map((p) => parsePattern(p));
     const canonical = [...new Set(matchers.map((p) => p.toString()))];
     const sub = new Subscription(canonical, matchers, (s) => this.release(s), options, (m) => this.events.emit('gap', { id: m.id, kind: 'overflow', missed: 1 }));
-    for (const p of canonical) this.wanted.set(p, (this.wanted.get(p) ?? 0) + 1);
     this.subs.add(sub);
-    this.routes = new Map();
     try {
       await this.applyPatterns(options.last === true);
     } catch (error) {
       sub.end();
-      this.drop(sub);
+      this.subs.remove(sub);
       throw error;
     }
     return sub;
@@ -210,7 +139,7 @@ export class TesseraClient {
     } finally {
       await this.channel?.close();
       this.state = 'closed';
-      for (const sub of this.subs) sub.end();
+      this.subs.endAll();
       this.events.emit('close', undefined);
     }
   }
@@ -232,7 +161,7 @@ export class TesseraClient {
       if (this.session !== undefined) {
         try {
           const attached = await channel.ask<'session.attach'>({ op: 'session.attach', sessionId: this.session, ...attach });
-          if (this.wanted.size > 0) await channel.ask<'session.configure'>({ op: 'session.configure', patterns: this.patterns });
+          if (!this.subs.empty) await channel.ask<'session.configure'>({ op: 'session.configure', patterns: this.patterns });
           return attached.resumed === undefined ? { resumed: true } : { resumed: true, kept: attached.resumed };
         } catch (error) {
           if (errorCode(error) !== 'SESSION_NOT_FOUND' || !mayCreate) throw error;
@@ -241,7 +170,7 @@ export class TesseraClient {
       const created = await channel.ask<'session.create'>({ op: 'session.create', ...(this.options.idleAfterMs === undefined ? {} : { idleAfterMs: this.options.idleAfterMs }) });
       this.session = created.sessionId;
       await channel.ask<'session.attach'>({ op: 'session.attach', sessionId: created.sessionId, ...attach });
-      if (this.wanted.size > 0) await channel.ask<'session.configure'>({ op: 'session.configure', patterns: this.patterns });
+      if (!this.subs.empty) await channel.ask<'session.configure'>({ op: 'session.configure', patterns: this.patterns });
       return { resumed: false };
     } catch (error) {
       await channel.close();
@@ -321,36 +250,10 @@ export class TesseraClient {
   }
 
   private release(sub: Subscription): Promise<void> {
-    this.drop(sub);
-    this.gaps.retain((id) => this.route(id).length > 0);
+    if (!this.subs.remove(sub)) return Promise.resolve();
+    this.gaps.retain((id) => this.subs.route(id).length > 0);
     if (this.state !== 'open' && this.state !== 'reconnecting') return Promise.resolve();
     return this.applyPatterns(false);
-  }
-
-  private drop(sub: Subscription): void {
-    if (!this.subs.delete(sub)) return;
-    for (const p of sub.patterns) {
-      const count = this.wanted.get(p);
-      if (count === undefined) continue;
-      if (count <= 1) this.wanted.delete(p);
-      else this.wanted.set(p, count - 1);
-    }
-    this.routes = new Map();
-  }
-
-  private route(id: string): readonly Subscription[] {
-    let subs = this.routes.get(id);
-    if (subs === undefined) {
-      let identifier: Identifier | undefined;
-      try {
-        identifier = parseIdentifier(id);
-      } catch {
-        identifier = undefined;
-      }
-      subs = identifier === undefined ? [] : [...this.subs].filter((s) => s.matches(identifier));
-      this.routes.set(id, subs);
-    }
-    return subs;
   }
 
   private onFrame(channel: Channel, frame: ServerFrame): void {
@@ -375,7 +278,7 @@ export class TesseraClient {
     if (gap !== undefined) this.events.emit('gap', gap);
     const message = toMessage(frame);
     this.events.emit('message', message);
-    for (const sub of this.route(message.id)) sub.deliver(message);
+    for (const sub of this.subs.route(message.id)) sub.deliver(message);
   }
 
   private onNotice(channel: Channel, notice: NoticeFrame): void {
@@ -383,7 +286,7 @@ export class TesseraClient {
     if (notice.kind === 'gap') this.events.emit('gap', { id: notice.id, kind: 'notice', reason: notice.reason });
     if (notice.kind === 'unbound') {
       // Their namespace is gone: asking for them again would be refused.
-      for (const p of notice.patterns) this.wanted.delete(p);
+      this.subs.forget(notice.patterns);
     }
     // The session is gone while the socket lives: start over, which makes a new one.
     if (notice.kind === 'session-closed' && this.state === 'open') void channel.close(1000, 'session closed');

@@ -1,5 +1,6 @@
 /** The client library for Node (`tessera/client`): sockets through `ws`, the token as a Bearer header. */
-import { TesseraClient, type ConnectOptions } from './client';
+import { TesseraClient } from './client';
+import type { ConnectOptions } from './options';
 import { nodeTransport } from './node-transport';
 
 export * from './api';

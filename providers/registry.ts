@@ -7,6 +7,7 @@ import type { Provider, ProviderFactory } from './contract';
 import { EXCHANGE_OPTION_CHECKS } from './exchange/options';
 import { OkxProvider, type OkxOptions } from './okx';
 import { VENUE_REQUESTS_PER_HOUR } from './okx/options';
+import { VENUE_WEIGHT_PER_MINUTE } from './binance/options';
 import { ReplayProvider, type ReplayOptions } from './replay';
 import { SYNTHETIC_KINDS, SyntheticProvider, type SyntheticOptions } from './synthetic';
 
@@ -41,7 +42,7 @@ const replay = define<ReplayOptions>({
 
 /** `random` is for tests only; everything else can come from a configuration file. */
 const binance = define<Omit<BinanceOptions, 'random'>>({
-  options: EXCHANGE_OPTION_CHECKS,
+  options: { ...EXCHANGE_OPTION_CHECKS, restUrl: checks.string, depthWeightPerMinute: checks.integer(20, VENUE_WEIGHT_PER_MINUTE), snapshotTimeoutMs: checks.integer(1) },
   create: (options) => new BinanceProvider(options),
 });
 

@@ -2,14 +2,8 @@ import fc from 'fast-check';
 import type { Side } from '../common/market';
 import { parseIdentifier } from '../router/identifier';
 import { BarAggregator, type Bar, type BarCut } from '../workers/bars/aggregator';
+import { referenceCountBars, referenceTimeBars, type T } from './support/bars-reference';
 import { describeBar } from '../workers/bars/bar-spec';
-
-interface T {
-  readonly price: number;
-  readonly amount: number;
-  readonly side: Side | 'unknown';
-  readonly ts: number;
-}
 
 /** Runs trades through an aggregator: the closed bars, then the bar in progress. */
 function aggregate(cut: BarCut, trades: readonly T[]): { closed: Bar[]; current: Bar | undefined; late: number } {
@@ -20,59 +14,6 @@ function aggregate(cut: BarCut, trades: readonly T[]): { closed: Bar[]; current:
     if (bar) closed.push(bar);
   }
   return { closed, current: agg.current(), late: agg.late };
-}
-
-/** An independent reference: group first, then summarise each group (same float order as trades arrive). */
-function summarise(group: readonly T[], startTs: number, endTs: number, closed: boolean): Bar {
-  let volume = 0;
-  let buyVolume = 0;
-  let sellVolume = 0;
-  let notional = 0;
-  for (const t of group) {
-    volume += t.amount;
-    notional += t.price * t.amount;
-    if (t.side === 'buy') buyVolume += t.amount;
-    if (t.side === 'sell') sellVolume += t.amount;
-  }
-  const prices = group.map((t) => t.price);
-  return {
-    open: prices[0],
-    high: Math.max(...prices),
-    low: Math.min(...prices),
-    close: prices[prices.length - 1],
-    volume,
-    buyVolume,
-    sellVolume,
-    trades: group.length,
-    vwap: volume > 0 ? notional / volume : prices[prices.length - 1],
-    startTs,
-    endTs,
-    closed,
-  };
-}
-
-function referenceTimeBars(trades: readonly T[], intervalMs: number): Bar[] {
-  const groups = new Map<number, T[]>();
-  for (const t of trades) {
-    const start = Math.floor(t.ts / intervalMs) * intervalMs;
-    groups.set(start, [...(groups.get(start) ?? []), t]);
-  }
-  const starts = [...groups.keys()];
-  return starts.map((start, i) => summarise(groups.get(start)!, start, start + intervalMs, i < starts.length - 1));
-}
-
-function referenceCountBars(trades: readonly T[], full: (group: readonly T[]) => boolean): Bar[] {
-  const bars: Bar[] = [];
-  let group: T[] = [];
-  for (const t of trades) {
-    group.push(t);
-    if (full(group)) {
-      bars.push(summarise(group, group[0].ts, t.ts, true));
-      group = [];
-    }
-  }
-  if (group.length > 0) bars.push(summarise(group, group[0].ts, group[group.length - 1].ts, false));
-  return bars;
 }
 
 const side = fc.constantFrom<Side | 'unknown'>('buy', 'sell', 'unknown');
@@ -207,6 +148,9 @@ describe('bars: stream identifiers', () => {
     ['bars::btcusdt.bar[venue=x;interval=25h]', /longer/],
     ['bars::btcusdt.bar[venue=x;ticks=1.5]', /ticks must be/],
     ['bars::btcusdt.bar[venue=x;volume=-1]', /volume must be/],
+    ['bars::btcusdt.bar[venue=x;volume=5.0]', /shortest decimal form \("5"\)/],
+    ['bars::btcusdt.bar[venue=x;ticks=0x10]', /shortest decimal form/],
+    ['bars::btcusdt.bar[venue=x;interval=01s]', /interval/],
     ['bars::btcusdt.bar[venue=BAD!;interval=1s]', /venue/],
     ['bars::btcusdt[x=1].bar[venue=x;interval=1s]', /takes no params/],
     ['bars::btcusdt.kline[venue=x;interval=1s]', /no "bar" tag/],

@@ -53,5 +53,7 @@ export function readPositive(key: string, text: string, integer: boolean, max: n
   if (!Number.isFinite(n) || n <= 0 || n > max || (integer && !Number.isInteger(n))) {
     return `${key} must be a positive ${integer ? 'integer' : 'number'} up to ${max}, got "${text}"`;
   }
+  // One spelling per number, so one stream never has two ids.
+  if (String(n) !== text) return `${key} must be written in its shortest decimal form ("${String(n)}"), got "${text}"`;
   return n;
 }

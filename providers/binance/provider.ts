@@ -3,6 +3,7 @@ import type { StreamPayload } from '../exchange/connection-types';
 import { ExchangeProvider, type ExchangeStats, type Venue } from '../exchange/provider';
 import { BinanceConnection } from './binance-connection';
 import { expandPattern } from '../exchange/expand';
+import { BinanceBook } from './book';
 import { binanceNormalizer } from './normalize';
 import { resolveOptions, type BinanceOptions } from './options';
 import { KINDS, streamOf } from './streams';
@@ -22,6 +23,7 @@ export class BinanceProvider extends ExchangeProvider<BinanceConnection> {
       expand: (pattern: Pattern) => expandPattern(pattern, o.symbols, KINDS, (id) => streamOf(id).ok),
       eventTime,
       normalizer: binanceNormalizer,
+      book: new BinanceBook(o),
       connect: (endpoint, host, settings) => new BinanceConnection(host, settings, endpoint, o.baseUrl),
     };
     super(venue, o);

@@ -34,7 +34,7 @@ interface KindSpec {
   /** Params `expand` uses for this kind; absent when wildcards should not start it. */
   readonly expand?: Params;
   /** Set for a normalized kind: its payloads are mapped from the stream to this schema. */
-  readonly normalized?: MappedKind;
+  readonly normalized?: MappedKind | 'book';
 }
 
 const INTERVALS = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M'];
@@ -77,6 +77,9 @@ export const KINDS: Readonly<Record<string, KindSpec>> = {
   quote: { endpoint: 'public', params: {}, single: (s) => `${s}@bookTicker`, expand: {}, normalized: 'quote' },
   derivative: { endpoint: 'market', params: {}, single: (s) => `${s}@markPrice`, expand: {}, normalized: 'derivative' },
   liquidation: { endpoint: 'market', params: {}, single: (s) => `${s}@forceOrder`, expand: {}, normalized: 'liquidation' },
+  // Kept from the REST snapshot and the 100 ms diff stream (book.ts); started only when named,
+  // as each one costs REST weight.
+  book: { endpoint: 'public', params: {}, single: (s) => `${s}@depth@100ms`, normalized: 'book' },
 };
 
 export const KIND_NAMES: readonly string[] = Object.keys(KINDS);

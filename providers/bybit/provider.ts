@@ -3,6 +3,7 @@ import type { StreamPayload } from '../exchange/connection-types';
 import { expandPattern } from '../exchange/expand';
 import { ExchangeProvider, type ExchangeStats, type StreamRef } from '../exchange/provider';
 import { BybitConnection } from './connection';
+import { bybitBook } from './book';
 import { bybitNormalizer } from './normalize';
 import { resolveOptions, type BybitOptions } from './options';
 import { KINDS, topicOf } from './topics';
@@ -32,6 +33,7 @@ export class BybitProvider extends ExchangeProvider<BybitConnection> {
         expand: (pattern) => expandPattern(pattern, o.symbols, KINDS, (id) => streamOf(id).ok),
         eventTime,
         normalizer: bybitNormalizer,
+        book: bybitBook,
         connect: (endpoint, host, settings) => new BybitConnection(host, settings, endpoint, o.baseUrl),
       },
       o,

@@ -16,7 +16,7 @@ interface KindSpec {
   readonly params: Readonly<Record<string, readonly string[]>>;
   readonly topic: (symbol: string, p: Params) => string;
   /** Set for a normalized kind: the schema its payloads follow. */
-  readonly normalized?: MappedKind;
+  readonly normalized?: MappedKind | 'book';
   /** Params `expand` uses; absent when wildcards should not start the kind. */
   readonly expand?: Params;
 }
@@ -40,6 +40,8 @@ export const KINDS: Readonly<Record<string, KindSpec>> = {
   quote: { params: {}, topic: (s) => `orderbook.1.${s}`, normalized: 'quote', expand: {} },
   derivative: { params: {}, topic: tickers, normalized: 'derivative', expand: {} },
   liquidation: { params: {}, topic: liquidations, normalized: 'liquidation', expand: {} },
+  // Kept from the 200-level feed's snapshot and deltas (book.ts); started only when named.
+  book: { params: {}, topic: (s) => `orderbook.200.${s}`, normalized: 'book' },
 };
 
 export const KIND_NAMES: readonly string[] = Object.keys(KINDS);
@@ -48,7 +50,7 @@ export function isKind(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(KINDS, name);
 }
 
-export type TopicRef = { readonly ok: true; readonly topic: string; readonly normalized?: MappedKind } | { readonly ok: false; readonly reason: string };
+export type TopicRef = { readonly ok: true; readonly topic: string; readonly normalized?: MappedKind | 'book' } | { readonly ok: false; readonly reason: string };
 
 /** The topic an identifier names, or why there is none (checked before any network traffic). */
 export function topicOf(id: Identifier, catalogue: ReadonlySet<string>): TopicRef {

@@ -1,3 +1,5 @@
+import type { Payload } from '../../common/json';
+import type { BookPayload } from '../../common/market';
 import type { Identifier } from '../../router/identifier';
 import type { Pattern } from '../../router/pattern';
 import type { Provider, ProviderContext, StreamFailure, SubscribeResult } from '../contract';
@@ -7,6 +9,8 @@ import type { MappedKind, Normalizer } from './normalize';
 import { Pacer } from './pacer';
 import { ConnectionPool, type PlacedStream, type PooledConnection } from './pool';
 import { StreamRoutes } from './routes';
+import { BookStream, type BookVenue } from './book/book-stream';
+import { zeroBookCounters, type BookCounters } from './book/resync';
 
 /**
  * The venue stream an identifier names and where it is served, or why there is none. A normalized
@@ -17,7 +21,7 @@ export type StreamRef =
       readonly ok: true;
       readonly stream: string;
       readonly endpoint: string;
-      readonly normalized?: MappedKind;
+      readonly normalized?: MappedKind | 'book';
       /** Further venue streams (same endpoint) a kind merged from several feeds reads. */
       readonly also?: readonly string[];
     }
@@ -39,6 +43,8 @@ export interface Venue<C extends PooledConnection = PooledConnection> {
   eventTime(payload: StreamPayload): number | undefined;
   /** A fresh normalizer of one stream's messages into `kind` (needed once `streamOf` names normalized kinds). */
   normalizer?(kind: MappedKind, id: Identifier): Normalizer;
+  /** How the venue's book feed is kept (needed once `streamOf` names the `book` kind). */
+  readonly book?: BookVenue;
   /** New sockets the venue lets one client (IP) open per second, if it limits that. */
   readonly connectionsPerSecond?: number;
   /** Opens one connection to `endpoint` (a `ManagedConnection` subclass). */
@@ -64,6 +70,9 @@ export interface ExchangeStats {
   readonly reconnects: number;
   readonly renewals: number;
   readonly staleReplacements: number;
+  /** Order books (`<symbol>.book`): how many are in sync now, and their counters (resyncs by reason, …). */
+  readonly booksInSync: number;
+  readonly books: BookCounters;
 }
 
 /** A provider of one venue's public streams over websockets, on the shared connection parts. */
@@ -76,6 +85,9 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
   private messages = 0;
   private unknownStreamFrames = 0;
   private unmappableMessages = 0;
+  /** `<symbol>.book` identifiers (canonical) → their keepers; shared counters for stats. */
+  private readonly books = new Map<string, { id: Identifier; stream: BookStream }>();
+  private readonly bookCounters = zeroBookCounters();
 
   constructor(
     private readonly venue: Venue<C>,
@@ -96,6 +108,8 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
 
   /** Closes every connection; safe to call twice, and the provider may be started again. */
   stop(): void {
+    for (const { stream } of this.books.values()) stream.keeper.stop();
+    this.books.clear();
     this.pool?.closeAll();
     this.pool = undefined;
     this.ctx = undefined;
@@ -121,7 +135,8 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
       if (!ref.ok) failed.push({ id, reason: ref.reason });
       else if (!this.streams.has(id)) {
         const streams = ref.also ? [ref.stream, ...ref.also] : [ref.stream];
-        for (const stream of this.streams.add(streams, id, ref.normalized && this.normalizer(ref.normalized, id))) placed.push({ stream, endpoint: ref.endpoint });
+        const normalizer = ref.normalized === 'book' ? this.book(id, ref.stream, ref.endpoint) : ref.normalized && this.normalizer(ref.normalized, id);
+        for (const stream of this.streams.add(streams, id, normalizer)) placed.push({ stream, endpoint: ref.endpoint });
       }
     }
     const unread: string[] = [];
@@ -132,12 +147,18 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
     }
     // An identifier refused one of its streams lets go of the others.
     pool.unsubscribe(unread);
+    for (const f of failed) this.dropBook(f.id);
+    // Books start once their venue stream is on: an out-of-band snapshot then has deltas under it.
+    for (const id of ids) this.books.get(id.canonical)?.stream.keeper.start();
     return failed.length > 0 ? { failed } : {};
   }
 
   unsubscribe(ids: readonly Identifier[]): void {
     const gone: string[] = [];
-    for (const id of ids) gone.push(...this.streams.remove(id));
+    for (const id of ids) {
+      gone.push(...this.streams.remove(id));
+      this.dropBook(id);
+    }
     this.pool?.unsubscribe(gone);
   }
 
@@ -149,7 +170,57 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
       unknownStreamFrames: this.unknownStreamFrames,
       unmappableMessages: this.unmappableMessages,
       ...this.counters,
+      booksInSync: [...this.books.values()].filter((b) => b.stream.keeper.live).length,
+      books: { ...this.bookCounters, resyncsBy: { ...this.bookCounters.resyncsBy } },
     };
+  }
+
+  /** A `<symbol>.book` identifier's keeper; stateful, so a joiner gets the current book first. */
+  private book(id: Identifier, stream: string, endpoint: string): BookStream {
+    const ctx = this.ctx!;
+    if (!this.venue.book) throw new Error(`${this.venue.name} names the book kind but keeps no books`);
+    const book = new BookStream(
+      this.venue.book,
+      id,
+      {
+        emit: (payload, eventTs) => {
+          this.messages++;
+          ctx.emit(id, asPayload(payload), eventTs);
+        },
+        gap: (reason) => ctx.gap(id, reason),
+        now: () => ctx.clock.now(),
+        setTimeout: (callback, ms) => ctx.setTimeout(callback, ms),
+        resubscribe: (ticket, keeper) => this.resubscribe(stream, endpoint, () => keeper.snapshotFailed(ticket)),
+      },
+      this.bookCounters,
+    );
+    this.books.set(id.canonical, { id, stream: book });
+    ctx.stateful(id, () => {
+      const current = book.keeper.current();
+      return current && asPayload(current);
+    });
+    return book;
+  }
+
+  private dropBook(id: Identifier): void {
+    const book = this.books.get(id.canonical);
+    if (!book) return;
+    book.stream.keeper.stop();
+    this.books.delete(id.canonical);
+    this.ctx?.stateful(id, undefined);
+  }
+
+  /** Subscribes `stream` afresh so the venue sends its snapshot again (an in-band book's resync). */
+  private resubscribe(stream: string, endpoint: string, refused: () => void): void {
+    const pool = this.pool;
+    if (!pool || !this.streams.idsOf(stream).length) return;
+    pool.unsubscribe([stream]);
+    pool.subscribe([{ stream, endpoint }]).then(
+      (rejected) => {
+        if (rejected.length > 0 && this.pool === pool) refused();
+      },
+      (error: unknown) => this.ctx?.fail(error),
+    );
   }
 
   private normalizer(kind: MappedKind, id: Identifier): Normalizer {
@@ -207,6 +278,11 @@ export class ExchangeProvider<C extends PooledConnection = PooledConnection> imp
         return;
     }
   }
+}
+
+/** The book payloads are JSON; their readonly arrays only keep the keeper's own code honest. */
+function asPayload(payload: BookPayload): Payload {
+  return payload as unknown as Payload;
 }
 
 function zeroCounters(): ConnectionCounters {

@@ -23,6 +23,7 @@ export const CHANNELS = {
   'funding-rate': 'instId',
   'open-interest': 'instId',
   'index-tickers': 'index',
+  books: 'instId',
   // One subscription carries every swap's liquidations; elements are told apart by instId.
   'liquidation-orders': 'instType',
 } as const satisfies Record<string, ChannelArg>;
@@ -30,7 +31,7 @@ export const CHANNELS = {
 export type ChannelName = keyof typeof CHANNELS;
 
 /** How a kind turns its channels' pushes into messages: passed through, or normalized. */
-export type Mapping = 'raw' | MappedKind;
+export type Mapping = 'raw' | MappedKind | 'book';
 
 export interface KindSpec {
   readonly channels: readonly ChannelName[];
@@ -48,6 +49,8 @@ export const KINDS: Readonly<Record<string, KindSpec>> = {
   quote: { channels: ['bbo-tbt'], mapping: 'quote', expand: {} },
   derivative: { channels: ['mark-price', 'funding-rate', 'open-interest', 'index-tickers'], mapping: 'derivative', expand: {} },
   liquidation: { channels: ['liquidation-orders'], mapping: 'liquidation', expand: {} },
+  // Kept from the 400-level `books` channel with its checksum (book.ts); started only when named.
+  book: { channels: ['books'], mapping: 'book' },
   trades: raw('trades'),
   'bbo-tbt': raw('bbo-tbt'),
   tickers: raw('tickers'),

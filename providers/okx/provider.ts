@@ -7,6 +7,7 @@ import { OkxConnection } from './connection';
 import { Catalogue } from './instruments';
 import { expandPattern } from '../exchange/expand';
 import { instIdOfStream, KINDS, streamOf } from './kinds';
+import { okxBook } from './book';
 import { okxNormalizer } from './normalize';
 import { resolveOptions, CONNECTIONS_PER_SECOND, type OkxOptions } from './options';
 
@@ -26,6 +27,7 @@ export class OkxProvider extends ExchangeProvider<OkxConnection> {
       expand: (pattern: Pattern) => expandPattern(pattern, o.symbols, KINDS, (id) => streamOf(id, catalogue).ok),
       eventTime,
       normalizer: (kind: MappedKind, id: Identifier) => okxNormalizer(kind, instIdOfStream(id)),
+      book: okxBook,
       // "Connection limit: 3 requests per second (based on IP)".
       connectionsPerSecond: CONNECTIONS_PER_SECOND,
       connect: (_endpoint, host, settings) => new OkxConnection(host, { ...settings, requestsPerHour: o.requestsPerHour }, o.baseUrl),

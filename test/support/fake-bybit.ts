@@ -24,6 +24,8 @@ export interface FakeBybitOptions {
   silentFor?: (topic: string) => boolean;
   /** Characters of subscribed args one connection may hold (the venue's 21,000). */
   maxArgsChars?: number;
+  /** Called after each topic's subscribe is acknowledged (a book topic's snapshot goes out here). */
+  onSubscribed?: (topic: string, connection: VenueConnection) => void;
 }
 
 const TOPIC = /^(publicTrade|tickers|allLiquidation|liquidation)\.([A-Z0-9]+)$|^(orderbook)\.(1|50|200|1000)\.([A-Z0-9]+)$|^(kline)\.(1|3|5|15|30|60|120|240|360|720|D|W|M)\.([A-Z0-9]+)$/;
@@ -116,6 +118,7 @@ export class FakeBybit {
     if (refusal !== undefined) return refuse(refusal);
     for (const topic of topics) connection.streams.add(topic);
     this.answer(connection, reqId, 'subscribe', true, '');
+    for (const topic of topics) this.options.onSubscribed?.(topic, connection);
   }
 
   private answer(connection: VenueConnection, reqId: string | undefined, op: string, success: boolean, message: string): void {

@@ -40,6 +40,8 @@ export interface FakeOkxOptions {
   maxRequestBytes?: number;
   /** Cut a connection that neither sent nor received anything this long (venue: 30 000 ms); 0 = never. */
   idleCloseMs?: number;
+  /** Called after each subscription is acknowledged (a book channel's snapshot goes out here). */
+  onSubscribed?: (subscription: string, connection: FakeOkxConnection) => void;
   /** New connections per rolling second before the next one is cut at once (venue: 3 per IP). */
   maxConnectsPerSecond?: number;
 }
@@ -246,6 +248,7 @@ export class FakeOkx {
       if (request.op === 'subscribe') connection.subscriptions.add(names[i]);
       else connection.subscriptions.delete(names[i]);
       connection.send(JSON.stringify({ ...id, event: request.op, arg: args[i], connId }));
+      if (request.op === 'subscribe') this.options.onSubscribed?.(names[i], connection);
     }
   }
 

@@ -119,7 +119,6 @@ export class KeeperHarness {
   /** The connection drops and comes back; an in-band venue then sends a fresh snapshot. */
   reconnect(): void {
     this.keeper.interrupted();
-    this.keeper.resumed();
     if (!this.outOfBand) this.pending.push({ ticket: undefined, snapshot: undefined });
     this.advance(0);
   }
@@ -127,6 +126,7 @@ export class KeeperHarness {
   /** Lets time pass and answers requests until the book is live again (or gives up). */
   heal(): void {
     for (let i = 0; i < 20 && !(this.keeper.live && this.pending.length === 0); i++) {
+      this.step(); // the venue keeps sending; after a reconnect Binance's next delta starts the fetch
       this.advance(100);
       this.respond();
     }

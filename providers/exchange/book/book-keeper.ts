@@ -124,6 +124,11 @@ export class BookKeeper {
 
   /** A venue delta; see the venue's sequencer for what `first`, `last`, `prev` and `seq` are. */
   delta(bids: unknown, asks: unknown, first: number, last: number, prev: number, seq: number, checksum: number, eventTs: number | undefined): void {
+    if (this.state === 'down' && this.seqr.outOfBand) {
+      // The stream is back: hold from here and fetch a snapshot to put under it.
+      this.state = 'syncing';
+      this.schedule(this.backoff.next(this.host.now()));
+    }
     if (this.state === 'syncing') {
       if (!this.seqr.outOfBand) {
         this.counters.deltasBeforeSnapshot++;
@@ -151,18 +156,22 @@ export class BookKeeper {
     this.emitChange(outBids, outAsks, eventTs);
   }
 
-  /** The stream's connection dropped: the book is lost until `resumed`. */
-  interrupted(): void {
+  /**
+   * The stream's connection dropped: the book is lost until the stream flows again (an in-band
+   * venue's next snapshot, or an out-of-band venue's next delta, which starts a new fetch).
+   * `announce` false when the caller already sent clients the gap.
+   */
+  interrupted(announce = true): void {
     if (this.state === 'idle' || this.state === 'down') return;
-    this.drop('reconnect', 'the venue connection dropped');
+    this.drop('reconnect', 'the venue connection dropped', false, announce);
     this.state = 'down';
   }
 
-  /** The stream flows again: resync. */
-  resumed(): void {
-    if (this.state !== 'down') return;
-    this.state = 'syncing';
-    if (this.seqr.outOfBand) this.schedule(this.backoff.next(this.host.now()));
+  /** A snapshot request failed (a REST error or timeout): ask again, backing off. */
+  snapshotFailed(ticket: number): void {
+    if (ticket !== this.ticket || this.state !== 'syncing') return;
+    this.counters.failedSnapshots++;
+    this.schedule(this.backoff.next(this.host.now()));
   }
 
   /** An in-band snapshot while live replaces the book: clients get the difference as a change. */
@@ -254,12 +263,12 @@ export class BookKeeper {
     this.schedule(this.backoff.next(this.host.now()));
   }
 
-  private drop(reason: ResyncReason, why: string, keepHeld = false): void {
+  private drop(reason: ResyncReason, why: string, keepHeld = false, announce = true): void {
     this.counters.resyncs++;
     this.counters.resyncsBy[reason]++;
     if (this.state === 'live') {
       this.broken = true;
-      this.host.gap(`book resync (${reason}): ${why}`);
+      if (announce) this.host.gap(`book resync (${reason}): ${why}`);
     }
     this.book.clear();
     if (!keepHeld) this.held.length = 0;

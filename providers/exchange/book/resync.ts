@@ -20,6 +20,8 @@ export interface BookCounters {
   bufferOverflows: number;
   /** Snapshots that answered a request already given up (a break or reconnect came between). */
   lateSnapshots: number;
+  /** Snapshot requests that failed (REST errors, timeouts, refused resubscriptions). */
+  failedSnapshots: number;
   /** Frames for a book whose numbers or shape made no sense. */
   badMessages: number;
 }
@@ -38,6 +40,7 @@ export function zeroBookCounters(): BookCounters {
     bufferedDeltas: 0,
     bufferOverflows: 0,
     lateSnapshots: 0,
+    failedSnapshots: 0,
     badMessages: 0,
   };
 }
