@@ -186,6 +186,9 @@ interface TagInput {
   readonly params: Iterable<readonly [string, string]>;
 }
 
+/** The class's validating build path, opened (by the static block below) to `parseIdentifier` only. */
+let assemble: (namespace: string, inputs: readonly TagInput[], syntax: Syntax) => Identifier;
+
 /** A stream's name: a namespace and a set of tags. Immutable; build with `parseIdentifier` or `Identifier.of`. */
 export class Identifier {
   readonly canonical: string;
@@ -204,15 +207,6 @@ export class Identifier {
   tag(name: string): Tag | undefined {
     for (const t of this.tags) if (t.name === name) return t;
     return undefined;
-  }
-
-  static parse(text: string): Identifier {
-    const { syntax, namespace, tags } = splitText(text, 'INVALID_IDENTIFIER', 'identifier');
-    const inputs = tags.map((raw) => {
-      checkTagName(raw.name, raw.where, syntax);
-      return { where: raw.where, name: raw.name, params: raw.entries.map((e) => splitEntry(e, raw.where, syntax)) };
-    });
-    return Identifier.assemble(namespace, inputs, syntax);
   }
 
   /** Build from parts, validated exactly like parsing; e.g. Identifier.of('binance', { btcusdt: {}, kline: { interval: '1m' } }) */
@@ -234,6 +228,10 @@ export class Identifier {
     return Identifier.assemble(checkNamespace(namespace, syntax), inputs, syntax);
   }
 
+  static {
+    assemble = (namespace, inputs, syntax) => Identifier.assemble(namespace, inputs, syntax);
+  }
+
   private static assemble(namespace: string, inputs: readonly TagInput[], syntax: Syntax): Identifier {
     if (inputs.length === 0) fail(syntax, 'no tags');
     if (inputs.length > MAX_TAGS) fail(syntax, `${inputs.length} tags; the limit is ${MAX_TAGS}`);
@@ -253,5 +251,10 @@ export class Identifier {
 
 /** Parses and canonicalises an identifier; throws TesseraError `INVALID_IDENTIFIER` saying what and where. */
 export function parseIdentifier(text: string): Identifier {
-  return Identifier.parse(text);
+  const { syntax, namespace, tags } = splitText(text, 'INVALID_IDENTIFIER', 'identifier');
+  const inputs = tags.map((raw) => {
+    checkTagName(raw.name, raw.where, syntax);
+    return { where: raw.where, name: raw.name, params: raw.entries.map((e) => splitEntry(e, raw.where, syntax)) };
+  });
+  return assemble(namespace, inputs, syntax);
 }

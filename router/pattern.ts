@@ -23,6 +23,9 @@ export interface TagConstraint {
   readonly params: ReadonlyMap<string, string>;
 }
 
+/** The class's constructor, opened (by the static block below) to `parsePattern` only. */
+let build: (namespace: string, constraints: readonly TagConstraint[], rest: boolean) => Pattern;
+
 /** A set of identifiers in one namespace. Immutable; build with `parsePattern`. */
 export class Pattern {
   readonly canonical: string;
@@ -68,24 +71,8 @@ export class Pattern {
     return Identifier.fromTags(this.namespace, this.constraints);
   }
 
-  static parse(text: string): Pattern {
-    const { syntax, namespace, tags } = splitText(text, 'INVALID_PATTERN', 'pattern');
-    let rest = false;
-    const seen = new Map<string, TagConstraint>();
-    for (const raw of tags) {
-      if (raw.text === '*') {
-        if (rest) fail(syntax, `${raw.where}: "*" given twice`);
-        rest = true;
-        continue;
-      }
-      const constraint = readConstraint(raw.name, raw.entries, raw.where, syntax);
-      if (seen.has(constraint.name)) fail(syntax, `${raw.where}: tag "${constraint.name}" is constrained twice`);
-      seen.set(constraint.name, constraint);
-    }
-    const sorted = [...seen.values()].sort((a, b) => compareCodePoints(a.name, b.name));
-    const pattern = new Pattern(namespace, Object.freeze(sorted), rest);
-    checkLength(pattern.canonical, syntax);
-    return Object.freeze(pattern);
+  static {
+    build = (namespace, constraints, rest) => new Pattern(namespace, constraints, rest);
   }
 }
 
@@ -124,5 +111,21 @@ function paramsMatch(c: TagConstraint, params: ReadonlyMap<string, string>): boo
 
 /** Parses and canonicalises a pattern; throws TesseraError `INVALID_PATTERN` saying what and where. */
 export function parsePattern(text: string): Pattern {
-  return Pattern.parse(text);
+  const { syntax, namespace, tags } = splitText(text, 'INVALID_PATTERN', 'pattern');
+  let rest = false;
+  const seen = new Map<string, TagConstraint>();
+  for (const raw of tags) {
+    if (raw.text === '*') {
+      if (rest) fail(syntax, `${raw.where}: "*" given twice`);
+      rest = true;
+      continue;
+    }
+    const constraint = readConstraint(raw.name, raw.entries, raw.where, syntax);
+    if (seen.has(constraint.name)) fail(syntax, `${raw.where}: tag "${constraint.name}" is constrained twice`);
+    seen.set(constraint.name, constraint);
+  }
+  const sorted = [...seen.values()].sort((a, b) => compareCodePoints(a.name, b.name));
+  const pattern = build(namespace, Object.freeze(sorted), rest);
+  checkLength(pattern.canonical, syntax);
+  return Object.freeze(pattern);
 }

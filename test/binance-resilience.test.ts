@@ -87,7 +87,7 @@ describe('BinanceProvider renews connections before the 24-hour cut-off', () => 
 
     for (let round = 1; round <= 3; round++) {
       await waitFor(() => ctx.emits.length >= 30 * round, 'messages to flow');
-      clock.jump(BINANCE_DEFAULTS.renewAfterMs);
+      clock.advance(BINANCE_DEFAULTS.renewAfterMs);
       await waitFor(() => provider.stats().renewals === 2 * round, `renewal ${round}`);
       await waitFor(() => fake.open.length === 2, `the old connections of round ${round} to close`);
     }
@@ -114,7 +114,7 @@ describe('BinanceProvider renews connections before the 24-hour cut-off', () => 
     expect(await provider.subscribe(streams)).toEqual({});
     const source = feed(rig, ['btcusdt@aggTrade', 'ethusdt@aggTrade']);
     await waitFor(() => ctx.emits.length >= 40, 'messages to flow');
-    clock.jump(BINANCE_DEFAULTS.renewAfterMs);
+    clock.advance(BINANCE_DEFAULTS.renewAfterMs);
     await waitFor(() => fake.open.length === 1 && provider.stats().renewals === 1, 'the switch and the old socket closed');
     const last = source.sent + 20;
     await waitFor(() => source.sent >= last, 'more messages after the switch');
@@ -131,14 +131,14 @@ describe('BinanceProvider renews connections before the 24-hour cut-off', () => 
     const rig = await startRig({ staleTimeoutMs: DAY, pingIntervalMs: DAY - 1, reconnectMaxMs: 1000 }, { refuse });
     const { fake, ctx, clock, provider } = rig;
     await provider.subscribe(ids('binance::btcusdt.aggTrade'));
-    clock.jump(BINANCE_DEFAULTS.renewAfterMs);
+    clock.advance(BINANCE_DEFAULTS.renewAfterMs);
     await waitFor(() => fake.connections.length === 2 && fake.connections[1].closed, 'the refused replacement to close');
     expect(fake.connections[0].closed).toBe(false);
     refuseNew = false;
-    clock.jump(1000);
+    clock.advance(1000);
     await waitFor(() => provider.stats().renewals === 1, 'the retried renewal');
     // A stream that stays quiet cannot show the sockets lined up: the old one drains for a while.
-    clock.jump(5000);
+    clock.advance(5000);
     await waitFor(() => fake.open.length === 1, 'the old connection to close');
     expect(fake.subscribed()).toEqual(['btcusdt@aggTrade']);
     expect(ctx.events).toEqual([]);
@@ -170,7 +170,7 @@ describe('BinanceProvider replaces silent connections', () => {
     await provider.subscribe(ids('binance::btcusdt.ticker'));
     const first = fake.open[0];
     first.muted = true;
-    clock.jump(BINANCE_DEFAULTS.staleTimeoutMs);
+    clock.advance(BINANCE_DEFAULTS.staleTimeoutMs);
     expect(provider.stats().staleReplacements).toBe(1);
     await waitFor(() => fake.open.length === 1 && fake.open[0] !== first && fake.open[0].streams.size === 1, 'the replacement');
   });

@@ -129,7 +129,7 @@ describe('binance books against the fake exchange', () => {
     await waitFor(() => d.requests.length === 1, 'the first snapshot');
     await new Promise((resolve) => setImmediate(resolve));
     expect(d.requests).toHaveLength(1); // the second waits for the minute to pass
-    rig.clock.jump(60_000);
+    rig.clock.advance(60_000);
     await waitFor(() => d.requests.length === 2, 'the second snapshot');
   });
 });

@@ -162,7 +162,7 @@ describe('BybitProvider renews its connection daily', () => {
     }, 2);
     try {
       await waitFor(() => ctx.emits.length >= 40, 'trades to flow');
-      clock.jump(BYBIT_DEFAULTS.renewAfterMs);
+      clock.advance(BYBIT_DEFAULTS.renewAfterMs);
       await waitFor(() => provider.stats().renewals === 1 && fake.open.length === 1, 'the switch and the old socket closed');
       const last = sent + 20;
       await waitFor(() => sent >= last, 'more trades after the switch');

@@ -1,38 +1,8 @@
-import type { Cancel, Clock } from '../common/clock';
-import { systemClock } from '../common/clock';
 import { SyntheticProvider } from '../providers/synthetic';
+import { ManualClock } from '../testkit';
 import { EnvelopeRecorder, waitUntil } from '../testkit/wait';
 import { liveActors, nactSystem } from './support/faults';
 import { startService } from './support/service';
-
-/** The real clock, counting the timers started through it that have neither run nor been cleared. */
-class CountingClock implements Clock {
-  readonly live = new Set<Cancel>();
-  now(): number {
-    return systemClock.now();
-  }
-  setTimeout(callback: () => void, ms: number): Cancel {
-    const cancel = systemClock.setTimeout(() => {
-      this.live.delete(handle);
-      callback();
-    }, ms);
-    const handle: Cancel = () => {
-      this.live.delete(handle);
-      cancel();
-    };
-    this.live.add(handle);
-    return handle;
-  }
-  setInterval(callback: () => void, ms: number): Cancel {
-    const cancel = systemClock.setInterval(callback, ms);
-    const handle: Cancel = () => {
-      this.live.delete(handle);
-      cancel();
-    };
-    this.live.add(handle);
-    return handle;
-  }
-}
 
 /**
  * Tracks timers started with the global setTimeout (call and ask timeouts are unref'd, so
@@ -80,7 +50,8 @@ function resourcesAbove(before: Record<string, number>): string[] {
 const STREAMS = ['btcusdt', 'ethusdt', 'solusdt'].map((s) => `synthetic::${s}.ticks[rate=20000]`);
 
 async function underLoad(options: { initialBackoffMs: number }) {
-  const clock = new CountingClock();
+  // Real time; `pending` counts the timers started through it that have neither run nor been cleared.
+  const clock = new ManualClock({ realTime: true });
   const service = await startService({ clock, faultInjection: true, providerRestart: options, providerCallTimeoutMs: 2_000 });
   const providers: SyntheticProvider[] = [];
   await service.addProvider('synthetic', () => {
@@ -108,7 +79,7 @@ async function expectNothingLeft(s: Awaited<ReturnType<typeof underLoad>>, befor
   // nact runs each stopped actor's afterStop in an immediate.
   await new Promise<void>((resolve) => setImmediate(resolve));
   await new Promise<void>((resolve) => setImmediate(resolve));
-  expect(s.clock.live.size).toBe(0);
+  expect(s.clock.pending).toBe(0);
   expect(census.live.size).toBe(0);
   expect(resourcesAbove(before)).toEqual([]);
   expect(liveActors(s.system)).toEqual([]);
@@ -133,7 +104,7 @@ describe('shutdown under load leaves no actor, timer or handle alive', () => {
     const before = resourceCounts();
     const s = await underLoad({ initialBackoffMs: 5_000 });
     await s.service.crash({ provider: 'synthetic' });
-    await waitUntil(() => s.clock.live.size > 0, 5_000, 'the restart timer');
+    await waitUntil(() => s.clock.pending > 0, 5_000, 'the restart timer');
     await s.service.crash('router');
     await s.service.stop();
     expect(s.providers).toHaveLength(1);

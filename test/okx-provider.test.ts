@@ -136,10 +136,10 @@ describe('OkxProvider connections', () => {
     const done = provider.subscribe(tags.map((t) => parseIdentifier(`okx::${t}.trade`)));
     await waitFor(() => fake.subscribed().length === 4, 'the first two connections');
     expect(fake.connections).toHaveLength(2);
-    clock.jump(1000);
+    clock.advance(1000);
     await waitFor(() => fake.subscribed().length === 8, 'two more a second later');
     expect(fake.connections).toHaveLength(4);
-    clock.jump(1000);
+    clock.advance(1000);
     expect(await done).toEqual({});
     expect(fake.connections.map((c) => c.subscriptions.size)).toEqual([2, 2, 2, 2, 2]);
   });
@@ -163,9 +163,9 @@ describe('OkxProvider requests', () => {
     fake.now = () => clock.now();
     const done = provider.subscribe(tags.map((t) => parseIdentifier(`okx::${t}.trade`)));
     await waitFor(() => fake.subscribed().length === 4, 'the first four requests');
-    clock.jump(HOUR / 2);
+    clock.advance(HOUR / 2);
     expect(fake.connections[0].requests).toHaveLength(4);
-    clock.jump(HOUR / 2);
+    clock.advance(HOUR / 2);
     expect(await done).toEqual({});
     expect(fake.subscribed()).toHaveLength(6);
     expect(fake.connections[0].tooFrequent).toBe(0);

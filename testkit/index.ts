@@ -2,5 +2,5 @@
 export { ProviderScript, ScriptedProvider, type ScriptedCall, type ScriptedMethod } from './scripted-provider';
 export { EnvelopeRecorder, isMessage, isNotice, waitForEnvelope, waitUntil } from './wait';
 export { CaptureContext, type CaptureContextOptions, type CapturedEmit, type CapturedEvent } from './capture-context';
-export { ManualClock } from './manual-clock';
+export { ManualClock, type ManualClockOptions } from './manual-clock';
 export { ContinuityChecker, type ContinuityFinding, type ContinuityOptions, type ObservedMessage, type StreamPosition } from './continuity';

@@ -1,75 +1,10 @@
-import { repeatWith, type Cancel, type Clock } from '../../common/clock';
 import { BinanceProvider, type BinanceOptions } from '../../providers/binance';
-import { CaptureContext } from '../../testkit';
+import { CaptureContext, ManualClock } from '../../testkit';
 import { FakeBinance, type FakeBinanceOptions } from './fake-binance';
 
-/**
- * Real time plus jumps. Timers run on real timers (sockets need real time to make progress), and
- * `jump(ms)` moves the clock forward at once, running every timer that falls due on the way, so a
- * test can reach the 24-hour renewal without waiting a day.
- */
-export class JumpClock implements Clock {
-  private offset = 0;
-  private nextId = 1;
-  private readonly timers = new Map<number, { due: number; callback: () => void; real: ReturnType<typeof setTimeout> }>();
-
-  now(): number {
-    return Date.now() + this.offset;
-  }
-
-  setTimeout(callback: () => void, ms: number): Cancel {
-    const id = this.nextId++;
-    const due = this.now() + Math.max(0, ms);
-    this.timers.set(id, { due, callback, real: this.arm(id, due) });
-    return () => {
-      const timer = this.timers.get(id);
-      if (timer) clearTimeout(timer.real);
-      this.timers.delete(id);
-    };
-  }
-
-  setInterval(callback: () => void, ms: number): Cancel {
-    return repeatWith((cb, delay) => this.setTimeout(cb, delay), callback, ms);
-  }
-
-
-  /** Moves time forward by `ms`, running due timers in order (including ones they schedule). */
-  jump(ms: number): void {
-    this.offset += ms;
-    for (;;) {
-      let next: [number, { due: number }] | undefined;
-      for (const entry of this.timers) if (entry[1].due <= this.now() && (!next || entry[1].due < next[1].due)) next = entry;
-      if (!next) break;
-      this.fire(next[0]);
-    }
-    // Timers still pending are now closer; re-arm their real timers to match.
-    for (const [id, timer] of this.timers) {
-      clearTimeout(timer.real);
-      timer.real = this.arm(id, timer.due);
-    }
-  }
-
-  dispose(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer.real);
-    this.timers.clear();
-  }
-
-  private arm(id: number, due: number): ReturnType<typeof setTimeout> {
-    return setTimeout(() => this.fire(id), Math.max(0, due - this.now()));
-  }
-
-  private fire(id: number): void {
-    const timer = this.timers.get(id);
-    if (!timer) return;
-    this.timers.delete(id);
-    clearTimeout(timer.real);
-    timer.callback();
-  }
-}
-
-/** A CaptureContext named `binance` on a JumpClock. */
-export function binanceContext(): { ctx: CaptureContext; clock: JumpClock } {
-  const clock = new JumpClock();
+/** A CaptureContext named `binance` on a real-time ManualClock (sockets need real time; tests skip hours). */
+export function binanceContext(): { ctx: CaptureContext; clock: ManualClock } {
+  const clock = new ManualClock({ realTime: true });
   return { ctx: new CaptureContext({ name: 'binance', clock }), clock };
 }
 
@@ -97,7 +32,7 @@ export function maxInWindow(times: readonly number[], windowMs: number): number 
 export interface BinanceRig {
   readonly fake: FakeBinance;
   readonly ctx: CaptureContext;
-  readonly clock: JumpClock;
+  readonly clock: ManualClock;
   readonly provider: BinanceProvider;
 }
 
@@ -105,7 +40,7 @@ export interface BinanceRig {
 interface Rig {
   readonly fake: { close(): Promise<void> };
   readonly ctx: CaptureContext;
-  readonly clock: JumpClock;
+  readonly clock: ManualClock;
   readonly provider: { stop(): void };
 }
 

@@ -1,13 +1,13 @@
 import { OkxProvider, type OkxOptions } from '../../providers/okx';
-import { CaptureContext } from '../../testkit';
-import { JumpClock, trackRig } from './binance-context';
+import { CaptureContext, ManualClock } from '../../testkit';
+import { trackRig } from './binance-context';
 import { FakeOkx, type FakeOkxOptions } from './fake-okx';
 
 /** An OKX provider on a fresh fake venue, with the context and clock it runs on. */
 export interface OkxRig {
   readonly fake: FakeOkx;
   readonly ctx: CaptureContext;
-  readonly clock: JumpClock;
+  readonly clock: ManualClock;
   readonly provider: OkxProvider;
 }
 
@@ -20,7 +20,7 @@ export function swaps(n: number, from = 0): { tags: string[]; instIds: string[] 
 /** Starts a rig; `stopRigs` (call it in afterEach) tears every rig down and checks it never failed. */
 export async function startOkxRig(options: OkxOptions = {}, fakeOptions: FakeOkxOptions = {}): Promise<OkxRig> {
   const fake = await FakeOkx.start(fakeOptions);
-  const clock = new JumpClock();
+  const clock = new ManualClock({ realTime: true });
   const ctx = new CaptureContext({ name: 'okx', clock });
   const provider = new OkxProvider({ baseUrl: fake.url, random: () => 0.5, ...options });
   provider.start(ctx);

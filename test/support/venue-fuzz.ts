@@ -134,7 +134,7 @@ export const VENUES: readonly FuzzVenue[] = [
     ids: [...binanceTargets.map((t) => t.id), 'binance::ethusdt.trade', 'binance::ethusdt.quote'],
     async start() {
       const { fake, ctx, clock, provider } = await startRig({ pingIntervalMs: 1_000, staleTimeoutMs: 3_000 });
-      return { ctx, provider, jump: (ms) => clock.jump(ms), ...sender(() => fake.open, (c, s) => (c as { streams?: Set<string> }).streams?.has(s) === true) };
+      return { ctx, provider, jump: (ms) => clock.advance(ms), ...sender(() => fake.open, (c, s) => (c as { streams?: Set<string> }).streams?.has(s) === true) };
     },
     // /public carries book tickers and /market the rest, so each gets a sentinel of its own.
     sentinel(stream, n) {
@@ -150,7 +150,7 @@ export const VENUES: readonly FuzzVenue[] = [
     ids: [...bybitTargets.map((t) => t.id), 'bybit::ethusdt.trade'],
     async start() {
       const { fake, ctx, clock, provider } = await startBybitRig({ pingIntervalMs: 1_000, staleTimeoutMs: 3_000 });
-      return { ctx, provider, jump: (ms) => clock.jump(ms), ...sender(() => fake.open, (c, s) => (c as { streams?: Set<string> }).streams?.has(s) === true) };
+      return { ctx, provider, jump: (ms) => clock.advance(ms), ...sender(() => fake.open, (c, s) => (c as { streams?: Set<string> }).streams?.has(s) === true) };
     },
     sentinel(_stream, n) {
       const text = JSON.stringify(bybitFrame('publicTrade.ETHUSDT', 'snapshot', [{ T: 1_700_000_000_000 + n, s: 'ETHUSDT', S: 'Buy', v: '1', p: '1', i: `s${n}`, L: 'PlusTick', BT: false }]));
@@ -163,7 +163,7 @@ export const VENUES: readonly FuzzVenue[] = [
     ids: [...okxTargets.map((t) => t.id), 'okx::eth-usdt-swap.trade'],
     async start() {
       const { fake, ctx, clock, provider } = await startOkxRig({ pingIntervalMs: 1_000, staleTimeoutMs: 3_000 });
-      return { ctx, provider, jump: (ms) => clock.jump(ms), ...sender(() => fake.open, (c, s) => (c as { subscriptions?: Set<string> }).subscriptions?.has(s) === true) };
+      return { ctx, provider, jump: (ms) => clock.advance(ms), ...sender(() => fake.open, (c, s) => (c as { subscriptions?: Set<string> }).subscriptions?.has(s) === true) };
     },
     sentinel(_stream, n) {
       const text = JSON.stringify(okxFrame('trades', 'ETH-USDT-SWAP', [{ instId: 'ETH-USDT-SWAP', tradeId: `s${n}`, px: '1', sz: '1', side: 'buy', ts: String(1_700_000_000_000 + n) }]));
