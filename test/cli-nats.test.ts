@@ -2,27 +2,23 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildCli, runCli, startRun, type RunningCli } from './support/cli';
-import { NatsServer, NATS_MISSING, natsServerBinary } from './support/nats-server';
+import { describeNats, useNatsServer } from './support/nats-server';
 
 jest.setTimeout(90_000);
 
-const describeIfNats = natsServerBinary() === undefined ? describe.skip : describe;
-if (natsServerBinary() === undefined) process.stderr.write(`skipping tessera run --nats: ${NATS_MISSING}\n`);
-
-describeIfNats('tessera run --nats', () => {
+describeNats('tessera run --nats', () => {
+  const nats = useNatsServer();
   let main: string;
   let dir: string;
-  let nats: NatsServer;
   const nodes: RunningCli[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-nats-cli-'));
-    [main, nats] = await Promise.all([buildCli(), NatsServer.start()]);
+    main = await buildCli();
   }, 240_000);
 
   afterAll(async () => {
     for (const node of nodes) if (node.child.exitCode === null) node.child.kill('SIGKILL');
-    await nats?.kill();
     rmSync(dir, { recursive: true, force: true });
     if (main) rmSync(dirname(dirname(main)), { recursive: true, force: true });
   });
@@ -32,9 +28,9 @@ describeIfNats('tessera run --nats', () => {
     const configB = join(dir, 'b.json');
     writeFileSync(configA, JSON.stringify({ nats: { node: 'a', export: ['synthetic'] } }));
     writeFileSync(configB, JSON.stringify({ providers: [], nats: { node: 'b', import: [{ node: 'a', provider: 'synthetic', as: 'remote' }] } }));
-    const a = await startRun(main, ['--port', '0', '-c', configA, '--nats', nats.url]);
+    const a = await startRun(main, ['--port', '0', '-c', configA, '--nats', nats().url]);
     nodes.push(a);
-    const b = await startRun(main, ['--port', '0', '-c', configB, '--nats', nats.url]);
+    const b = await startRun(main, ['--port', '0', '-c', configB, '--nats', nats().url]);
     nodes.push(b);
 
     const { code, stdout, stderr } = await runCli(main, ['subscribe', 'remote::btcusdt.ticks[rate=100]', '--count', '3', '--url', b.url]);

@@ -3,7 +3,7 @@ import { decodeFrames } from '../cluster/frame';
 import { subjectsOf, streamOfToken } from '../cluster/subjects';
 import { EnvelopeRecorder, waitUntil, type ProviderScript } from '../testkit';
 import { scriptWith, startNode, stopAllNodes, type TestNode } from './support/cluster-nodes';
-import { describeNats, NatsServer } from './support/nats-server';
+import { describeNats, useNatsServer } from './support/nats-server';
 
 
 const SYMBOLS = ['btc', 'eth', 'sol'];
@@ -11,14 +11,13 @@ const SESSIONS_PER_NODE = 50;
 const MESSAGES_PER_STREAM = 20;
 
 describeNats('three importing nodes, fifty sessions each, on the same streams', () => {
-  let nats: NatsServer;
+  const nats = useNatsServer();
   let spy: NatsConnection;
   const onTheWire = new Map<string, number>();
 
   beforeAll(async () => {
-    nats = await NatsServer.start();
     // A bystander on every stream subject of node A: what crosses NATS, counted per stream.
-    spy = await connect({ servers: nats.url });
+    spy = await connect({ servers: nats().url });
     spy.subscribe(subjectsOf('a').allStreams, {
       callback: (_error, msg) => {
         // A NATS message carries a batch of the stream's messages: count the messages.
@@ -30,14 +29,13 @@ describeNats('three importing nodes, fifty sessions each, on the same streams', 
   });
   afterAll(async () => {
     await spy?.close();
-    await nats?.stop();
   });
   afterEach(stopAllNodes);
 
   test('the exporter subscribes upstream once per stream and publishes each message once', async () => {
     const script: ProviderScript = scriptWith('src', SYMBOLS);
-    const a = await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
-    const importers = await Promise.all(['b', 'c', 'd'].map((node) => startNode(nats.url, { node, import: [{ node: 'a', provider: 'src', as: 'remote' }] })));
+    const a = await startNode(nats().url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
+    const importers = await Promise.all(['b', 'c', 'd'].map((node) => startNode(nats().url, { node, import: [{ node: 'a', provider: 'src', as: 'remote' }] })));
 
     const recorders: EnvelopeRecorder[] = [];
     await Promise.all(

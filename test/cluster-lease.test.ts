@@ -1,19 +1,14 @@
 import { waitUntil, type ProviderScript } from '../testkit';
 import { compileChild, FAST, killAllChildren, scriptWith, startChildNode, startNode, stopAllNodes } from './support/cluster-nodes';
-import { describeNats, NatsServer } from './support/nats-server';
+import { describeNats, useNatsServer } from './support/nats-server';
 
 
 describeNats('interest leases', () => {
-  let nats: NatsServer;
-
-  beforeAll(async () => {
-    nats = await NatsServer.start();
-  });
+  const nats = useNatsServer();
   // The child node's compile can take most of a loaded machine's 30 s test timeout.
   beforeAll(() => compileChild(), 180_000);
   afterAll(async () => {
     await killAllChildren();
-    await nats?.stop();
   });
   afterEach(async () => {
     await killAllChildren();
@@ -22,15 +17,15 @@ describeNats('interest leases', () => {
 
   test('killing an importing node releases its streams on the exporter within the lease', async () => {
     const script: ProviderScript = scriptWith('src', ['btc', 'eth']);
-    const a = await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
+    const a = await startNode(nats().url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
     // Node C, in this process, shares one of the two streams with the node about to die.
-    const c = await startNode(nats.url, { node: 'c', import: [{ node: 'a', provider: 'src', as: 'remote' }] });
+    const c = await startNode(nats().url, { node: 'c', import: [{ node: 'a', provider: 'src', as: 'remote' }] });
     const session = await c.service.newSession({ idleAfterMs: 0 });
     await c.service.attachClient(session);
     await c.service.configureSession(session, ['remote::eth.trade']);
 
     const doomed = await startChildNode({
-      nats: { node: 'b', servers: [nats.url], ...FAST, import: [{ node: 'a', provider: 'src', as: 'remote' }] },
+      nats: { node: 'b', servers: [nats().url], ...FAST, import: [{ node: 'a', provider: 'src', as: 'remote' }] },
       patterns: ['remote::btc.trade', 'remote::eth.trade'],
     });
     const holders = (): string[] => a.cluster.exporter!.stats().holders.map((h) => h.holder.split('/')[0]).sort();
@@ -56,9 +51,9 @@ describeNats('interest leases', () => {
 
   test('a slow upstream subscribe does not let other nodes\' leases lapse', async () => {
     const script: ProviderScript = scriptWith('src', ['btc', 'eth']);
-    const a = await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
+    const a = await startNode(nats().url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
     const importer = { import: [{ node: 'a', provider: 'src', as: 'remote' }] };
-    const [b, c] = await Promise.all([startNode(nats.url, { node: 'b', ...importer }), startNode(nats.url, { node: 'c', ...importer })]);
+    const [b, c] = await Promise.all([startNode(nats().url, { node: 'b', ...importer }), startNode(nats().url, { node: 'c', ...importer })]);
     const onB = await b.service.newSession({ idleAfterMs: 0 });
     await b.service.attachClient(onB);
     await b.service.configureSession(onB, ['remote::btc.trade']);
@@ -79,8 +74,8 @@ describeNats('interest leases', () => {
 
   test('an importing node that leaves gracefully gives its lease back at once', async () => {
     const script: ProviderScript = scriptWith('src', ['btc']);
-    const a = await startNode(nats.url, { node: 'a', export: ['src'], leaseMs: 60_000 }, (service) => service.addProvider('src', script.factory));
-    const b = await startNode(nats.url, { node: 'b', leaseMs: 60_000, import: [{ node: 'a', provider: 'src', as: 'remote' }] });
+    const a = await startNode(nats().url, { node: 'a', export: ['src'], leaseMs: 60_000 }, (service) => service.addProvider('src', script.factory));
+    const b = await startNode(nats().url, { node: 'b', leaseMs: 60_000, import: [{ node: 'a', provider: 'src', as: 'remote' }] });
     const session = await b.service.newSession({ idleAfterMs: 0 });
     await b.service.attachClient(session);
     await b.service.configureSession(session, ['remote::btc.trade']);

@@ -1,7 +1,7 @@
 import type { Envelope } from '../common/envelope';
 import { ContinuityChecker, EnvelopeRecorder, waitUntil, type ProviderScript } from '../testkit';
 import { compileChild, FAST, killAllChildren, scriptWith, startChildNode, startNode, stopAllNodes, type TestNode } from './support/cluster-nodes';
-import { describeNats, NatsServer } from './support/nats-server';
+import { describeNats, useNatsServer } from './support/nats-server';
 
 
 const IMPORT = { node: 'b', import: [{ node: 'a', provider: 'src', as: 'remote' }] };
@@ -19,16 +19,11 @@ async function watch(node: TestNode, patterns: string[]): Promise<EnvelopeRecord
 }
 
 describeNats('importing sessions recover on their own', () => {
-  let nats: NatsServer;
-
-  beforeAll(async () => {
-    nats = await NatsServer.start();
-  });
+  const nats = useNatsServer();
   // The child node's compile can take most of a loaded machine's 30 s test timeout.
   beforeAll(() => compileChild(), 180_000);
   afterAll(async () => {
     await killAllChildren();
-    await nats?.stop();
   });
   afterEach(async () => {
     await killAllChildren();
@@ -37,20 +32,20 @@ describeNats('importing sessions recover on their own', () => {
 
   test('a nats-server restart: provider-down, then provider-up, and the stream flows again', async () => {
     const script: ProviderScript = scriptWith('src', ['btc']);
-    const a = await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
-    const b = await startNode(nats.url, IMPORT);
+    const a = await startNode(nats().url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
+    const b = await startNode(nats().url, IMPORT);
     const recorder = await watch(b, ['remote::btc.trade']);
     script.emit('btc.trade', 'before');
     await recorder.waitFor((r) => r.messages.length === 1);
 
-    await nats.kill();
+    await nats().kill();
     await recorder.waitFor((r) => r.notices('provider-down').length === 1, 5_000, 'provider-down');
     expect(recorder.notices('provider-down')[0]).toMatchObject({ provider: 'remote', reason: 'reported', message: 'NATS connection lost' });
     // Outlast the lease, so the exporter lets go of the stream and must take it up again.
     await waitUntil(() => a.cluster.exporter!.stats().streams === 0, FAST.leaseMs * 4, 'the lease to expire on A');
     script.emit('btc.trade', 'lost in the outage');
 
-    await nats.restart();
+    await nats().restart();
     await recorder.waitFor((r) => r.notices('provider-up').length === 1, 10_000, 'provider-up');
     await waitUntil(() => a.cluster.exporter!.stats().streams === 1, 5_000, 'the stream taken up again');
     script.emit('btc.trade', 'after');
@@ -69,8 +64,8 @@ describeNats('importing sessions recover on their own', () => {
 
   test('an exporter restart: provider-down, then provider-up, and the new exporter serves the stream', async () => {
     const first = scriptWith('src', ['btc']);
-    const a = await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', first.factory));
-    const b = await startNode(nats.url, IMPORT);
+    const a = await startNode(nats().url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', first.factory));
+    const b = await startNode(nats().url, IMPORT);
     const recorder = await watch(b, ['remote::btc.trade']);
     const onA = await watch(a, ['src::btc.trade']);
     first.emit('btc.trade', 'first');
@@ -80,7 +75,7 @@ describeNats('importing sessions recover on their own', () => {
     await a.stop();
     await recorder.waitFor((r) => r.notices('provider-down').length === 1, 5_000, 'provider-down');
     const second = scriptWith('src', ['btc']);
-    await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', second.factory));
+    await startNode(nats().url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', second.factory));
     await recorder.waitFor((r) => r.notices('provider-up').length === 1, 10_000, 'provider-up');
     expect(second.subscribed).toEqual(new Set(['src::btc.trade']));
     second.emit('btc.trade', 'second');
@@ -102,13 +97,13 @@ describeNats('importing sessions recover on their own', () => {
   });
 
   test('while the exporter is away new streams are refused; once it is back they start', async () => {
-    const b = await startNode(nats.url, IMPORT);
+    const b = await startNode(nats().url, IMPORT);
     const id = await b.service.newSession({ idleAfterMs: 0 });
     const recorder = new EnvelopeRecorder((await b.service.attachClient(id)).envelopes);
     // No exporter yet: refused, saying why, and nothing is left half-done.
     await expect(b.service.configureSession(id, ['remote::btc.trade'])).rejects.toMatchObject({ code: 'STREAM_START_FAILED', message: expect.stringMatching(/unreachable/) });
     const script = scriptWith('src', ['btc']);
-    await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
+    await startNode(nats().url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
     await expect(b.service.configureSession(id, ['remote::btc.trade'])).resolves.toEqual(['remote::btc.trade']);
     script.emit('btc.trade', 'hello');
     await recorder.waitFor((r) => r.messages.length === 1, 5_000, 'the stream');
@@ -117,8 +112,8 @@ describeNats('importing sessions recover on their own', () => {
 
   test("a crash of the provider on A reaches B's sessions as provider-down, then provider-up", async () => {
     const script = scriptWith('src', ['btc']);
-    const a = await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory), { faultInjection: true, providerRestart: { initialBackoffMs: 10 } });
-    const b = await startNode(nats.url, IMPORT);
+    const a = await startNode(nats().url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory), { faultInjection: true, providerRestart: { initialBackoffMs: 10 } });
+    const b = await startNode(nats().url, IMPORT);
     const recorder = await watch(b, ['remote::btc.trade']);
 
     await a.service.crash({ provider: 'src' });
@@ -135,8 +130,8 @@ describeNats('importing sessions recover on their own', () => {
 
   test('ctx.gap on the exporting node reaches the importing sessions, in order with the messages', async () => {
     const script = scriptWith('src', ['btc']);
-    await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
-    const b = await startNode(nats.url, IMPORT);
+    await startNode(nats().url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
+    const b = await startNode(nats().url, IMPORT);
     const recorder = await watch(b, ['remote::btc.trade']);
     script.emit('btc.trade', 1);
     script.emit('btc.trade', 2);
@@ -149,8 +144,8 @@ describeNats('importing sessions recover on their own', () => {
 
   test('a crash of the imported provider on B: restarted, resubscribed, the old lease let go', async () => {
     const script = scriptWith('src', ['btc']);
-    const a = await startNode(nats.url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
-    const b = await startNode(nats.url, IMPORT, undefined, { faultInjection: true, providerRestart: { initialBackoffMs: 10 } });
+    const a = await startNode(nats().url, { node: 'a', export: ['src'] }, (service) => service.addProvider('src', script.factory));
+    const b = await startNode(nats().url, IMPORT, undefined, { faultInjection: true, providerRestart: { initialBackoffMs: 10 } });
     const recorder = await watch(b, ['remote::btc.trade']);
     const firstHolder = a.cluster.exporter!.stats().holders[0].holder;
 
@@ -165,9 +160,9 @@ describeNats('importing sessions recover on their own', () => {
   });
 
   test('an exporter killed without a word: heartbeats stop, and its successor is taken up', async () => {
-    const exporter = { nats: { node: 'a', servers: [nats.url], ...FAST, export: ['src'] }, synthetic: ['src'] };
+    const exporter = { nats: { node: 'a', servers: [nats().url], ...FAST, export: ['src'] }, synthetic: ['src'] };
     let killed = await startChildNode(exporter);
-    const b = await startNode(nats.url, IMPORT);
+    const b = await startNode(nats().url, IMPORT);
     const recorder = await watch(b, ['remote::btc.ticks[rate=200]']);
     await recorder.waitFor((r) => r.messages.length > 0, 5_000, 'ticks from the child exporter');
 

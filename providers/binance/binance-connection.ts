@@ -1,23 +1,14 @@
 import { isObject, parseObject, type JsonObject } from '../exchange/json';
-import type { ConnectionHost, ConnectionSettings, Frame, StreamPayload } from '../exchange/connection-types';
+import type { Frame, StreamPayload } from '../exchange/connection-types';
+import { EndpointConnection } from '../exchange/endpoint-connection';
 import type { ControlOp } from '../exchange/link';
-import { ManagedConnection } from '../exchange/managed-connection';
 
 /**
  * One combined-stream connection to a USD-M futures endpoint. Frames are
  * `{"stream":…,"data":…}`; control replies are `{"result":null,"id":n}` or
  * `{"error":{"code":…,"msg":…},"id":n}`.
  */
-export class BinanceConnection extends ManagedConnection {
-  constructor(
-    host: ConnectionHost,
-    settings: ConnectionSettings,
-    readonly endpoint: string,
-    private readonly baseUrl: string,
-  ) {
-    super(host, settings);
-  }
-
+export class BinanceConnection extends EndpointConnection {
   protected url(): string {
     // Stream mode (`/stream`) wraps every message with its stream name; streams come via SUBSCRIBE.
     return `${this.baseUrl}/${this.endpoint}/stream`;

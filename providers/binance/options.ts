@@ -1,5 +1,5 @@
 import { TesseraError } from '../../common/errors';
-import { resolveExchangeOptions, type ExchangeOptions, type ResolvedExchangeOptions, type VenueLimits } from '../exchange/options';
+import { EXCHANGE_DEFAULTS, resolveExchangeOptions, type ExchangeOptions, type ResolvedExchangeOptions, type VenueLimits } from '../exchange/options';
 
 /**
  * Options of the Binance USD-M futures provider: the exchange base's (see
@@ -41,20 +41,11 @@ export const BINANCE_DEFAULTS: ResolvedBinanceOptions = {
   depthWeightPerMinute: 1200,
   snapshotTimeoutMs: 10_000,
   symbols: ['btcusdt', 'ethusdt'],
-  streamsPerConnection: 200,
-  // Half the exchange limit: the rest is headroom for pongs to its pings and network bunching.
-  controlMessagesPerSecond: 5,
+  // The shared 5 control messages/s is half the exchange limit: headroom for pongs and bunching.
+  ...EXCHANGE_DEFAULTS,
   streamsPerRequest: 200,
-  ackTimeoutMs: 10_000,
-  subscribeTimeoutMs: 15_000,
-  connectTimeoutMs: 10_000,
   pingIntervalMs: 30_000,
   staleTimeoutMs: 90_000,
-  renewAfterMs: 23.5 * 60 * 60 * 1000,
-  reconnectInitialMs: 500,
-  reconnectMaxMs: 30_000,
-  reconnectJitter: 0.2,
-  random: Math.random,
 };
 
 /** Fills defaults and checks ranges; throws BAD_REQUEST naming the bad field. */

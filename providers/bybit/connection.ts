@@ -1,7 +1,7 @@
-import type { ConnectionHost, ConnectionSettings, Frame, StreamPayload } from '../exchange/connection-types';
+import type { Frame, StreamPayload } from '../exchange/connection-types';
+import { EndpointConnection } from '../exchange/endpoint-connection';
 import { parseObject } from '../exchange/json';
 import type { ControlOp, PingSocket } from '../exchange/link';
-import { ManagedConnection } from '../exchange/managed-connection';
 
 /**
  * One connection to Bybit's v5 public linear stream, `<baseUrl>/v5/public/linear`, as Bybit's v5
@@ -13,16 +13,7 @@ import { ManagedConnection } from '../exchange/managed-connection';
  *   `{"success":true,"ret_msg":"pong",…,"op":"ping"}` (or `"op":"pong"`);
  * - pushes are `{"topic":…,"type":"snapshot"|"delta","ts":…,"data":…}`.
  */
-export class BybitConnection extends ManagedConnection {
-  constructor(
-    host: ConnectionHost,
-    settings: ConnectionSettings,
-    readonly endpoint: string,
-    private readonly baseUrl: string,
-  ) {
-    super(host, settings);
-  }
-
+export class BybitConnection extends EndpointConnection {
   protected url(): string {
     return `${this.baseUrl}/v5/public/${this.endpoint}`;
   }

@@ -1,4 +1,4 @@
-import { resolveExchangeOptions, type ExchangeOptions, type ResolvedExchangeOptions, type VenueLimits } from '../exchange/options';
+import { EXCHANGE_DEFAULTS, resolveExchangeOptions, type ExchangeOptions, type ResolvedExchangeOptions, type VenueLimits } from '../exchange/options';
 
 /**
  * Options of the Bybit v5 public linear provider: the exchange base's (see
@@ -28,21 +28,12 @@ const LIMITS: VenueLimits = {
 export const BYBIT_DEFAULTS: ResolvedBybitOptions = {
   baseUrl: 'wss://stream.bybit.com',
   symbols: ['btcusdt', 'ethusdt', 'solusdt', 'xrpusdt', 'dogeusdt'],
-  streamsPerConnection: 200,
-  controlMessagesPerSecond: 5,
+  ...EXCHANGE_DEFAULTS,
   // Spot's documented cap is 10 args a request; linear has none, and 10 keeps answers small.
   streamsPerRequest: 10,
-  ackTimeoutMs: 10_000,
-  subscribeTimeoutMs: 15_000,
-  connectTimeoutMs: 10_000,
   // Bybit recommends a ping every 20 s.
   pingIntervalMs: 20_000,
   staleTimeoutMs: 60_000,
-  renewAfterMs: 23.5 * 60 * 60 * 1000,
-  reconnectInitialMs: 500,
-  reconnectMaxMs: 30_000,
-  reconnectJitter: 0.2,
-  random: Math.random,
 };
 
 /** Fills defaults and checks ranges; throws BAD_REQUEST naming the bad field. */

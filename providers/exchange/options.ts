@@ -39,6 +39,23 @@ export interface ExchangeOptions {
 
 export type ResolvedExchangeOptions = Required<ExchangeOptions>;
 
+/**
+ * Defaults the venues share; a venue's defaults spread these and add its URL, symbols, request
+ * size and keep-alive (and override what its documentation asks otherwise).
+ */
+export const EXCHANGE_DEFAULTS = {
+  streamsPerConnection: 200,
+  controlMessagesPerSecond: 5,
+  ackTimeoutMs: 10_000,
+  subscribeTimeoutMs: 15_000,
+  connectTimeoutMs: 10_000,
+  renewAfterMs: 23.5 * 60 * 60 * 1000,
+  reconnectInitialMs: 500,
+  reconnectMaxMs: 30_000,
+  reconnectJitter: 0.2,
+  random: Math.random,
+} satisfies Partial<ResolvedExchangeOptions>;
+
 /** What a venue documents and punishes; `resolveExchangeOptions` keeps options inside it. */
 export interface VenueLimits {
   /** The provider type's name, used in error messages ("binance option …"). */
