@@ -2,7 +2,7 @@ import type { Prng } from './prng';
 import type { SimClient } from './sim-client';
 import type { World } from './world';
 import { CALL_TIMEOUT_MS } from './world';
-import { anyPattern, SCRIPT } from './patterns';
+import { anyPattern, PUBLISH_IDS, PUBLISH_NS, SCRIPT } from './patterns';
 import type { ScriptedMethod } from '../../testkit/scripted-provider';
 
 /** How often each operation is tried, relative to the others. */
@@ -37,6 +37,7 @@ export const WEIGHTS = {
   'script.stall': 2,
   explain: 2,
   stats: 1,
+  churn: 2,
 } as const;
 
 export type OpKind = keyof typeof WEIGHTS;
@@ -70,6 +71,24 @@ const STALL_METHODS: readonly ScriptedMethod[] = ['subscribe', 'unsubscribe', 'e
 export function operations(world: World, prng: Prng): (kind: OpKind) => OpStart {
   const last = new Map<string, number>();
   const { service, script, tally } = world;
+  let churned = 0;
+
+  /**
+   * What a careless or hostile client does to memory: a session made and closed at once, a run
+   * of ids published once each and never again, and one large payload to the ids the soak's
+   * clients watch (so slow ones buffer it).
+   */
+  async function churn(): Promise<void> {
+    const sessionId = await service.newSession({ idleAfterMs: prng.pick([0, 1_000]) });
+    try {
+      const client = await service.attachClient(sessionId);
+      client.envelopes.subscribe();
+      for (let i = 0; i < 20; i++) await client.publish(`${PUBLISH_NS}::churn.id${churned++}`, { n: i });
+      await client.publish(prng.pick(PUBLISH_IDS), { from: 'churn', at: Date.now(), pad: 'x'.repeat(prng.pick([1_000, 16_000, 64_000])) });
+    } finally {
+      await service.closeSession(sessionId);
+    }
+  }
 
   /** Runs `act` on a random idle client that `eligible` accepts; the client is busy meanwhile. */
   function on<C extends SimClient>(clients: readonly C[], eligible: (c: C) => boolean, act: (c: C) => Promise<void> | void): OpStart {
@@ -151,6 +170,7 @@ export function operations(world: World, prng: Prng): (kind: OpKind) => OpStart 
     },
     explain: () => service.explain(anyPattern(prng)).then(() => undefined),
     stats: () => service.stats().then(() => undefined),
+    churn: () => churn(),
   };
 
   return (kind) => {
