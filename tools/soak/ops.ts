@@ -27,6 +27,9 @@ export const WEIGHTS = {
   'crash.router': 2,
   'crash.session': 3,
   'crash.provider': 2,
+  'crash.worker': 2,
+  'worker.throw': 1,
+  'worker.timer-throw': 1,
   'script.fail': 2,
   'script.timer-throw': 1,
   'script.fault': 2,
@@ -49,6 +52,9 @@ const COOLDOWN: Partial<Record<OpKind, readonly [group: string, ms: number]>> = 
   'crash.router': ['router', 1_500],
   'crash.session': ['session', 150],
   'crash.provider': ['provider', 1_500],
+  'crash.worker': ['worker', 1_500],
+  'worker.throw': ['worker', 1_500],
+  'worker.timer-throw': ['worker', 1_500],
   'script.fail': ['script', 1_200],
   'script.timer-throw': ['script', 1_200],
   'script.fault': ['script', 1_200],
@@ -121,6 +127,9 @@ export function operations(world: World, prng: Prng): (kind: OpKind) => OpStart 
       const provider = prng.pick(['synthetic', SCRIPT]);
       return fault(`provider:${provider}`, () => service.crash({ provider }));
     },
+    'crash.worker': () => fault('worker:crash', () => service.crash({ worker: 'bars' })),
+    'worker.throw': () => fault('worker:receive-throw', () => world.workerFaults.throwNextReceive()),
+    'worker.timer-throw': () => fault('worker:timer-throw', () => world.workerFaults.throwFromTimer(prng.int(0, 50))),
     'script.fail': () => fault('script:ctx.fail', () => script.fail(new Error('soak: ctx.fail'))),
     'script.timer-throw': () => fault('script:timer-throw', () => script.throwFromTimer(new Error('soak: timer throw'), prng.int(0, 50))),
     'script.fault': () => {
