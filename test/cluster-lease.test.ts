@@ -1,6 +1,6 @@
 import { waitUntil, type ProviderScript } from '../testkit';
 import { compileChild, FAST, killAllChildren, scriptWith, startChildNode, startNode, stopAllNodes } from './support/cluster-nodes';
-import { describeNats, useNatsServer } from './support/nats-server';
+import { describeNats, useNatsServer } from './support/nats-suite';
 
 
 describeNats('interest leases', () => {
