@@ -13,7 +13,7 @@ afterEach(stopRigs);
 interface Rig {
   readonly ctx: CaptureContext;
   readonly books: InBandBooks;
-  readonly provider: { subscribe: (ids: ReturnType<typeof parseIdentifier>[]) => Promise<unknown>; stats(): { booksInSync: number; books: { resyncs: number; resyncsBy: Record<string, number>; badMessages: number; snapshots: number } } };
+  readonly provider: { subscribe: (ids: ReturnType<typeof parseIdentifier>[]) => Promise<unknown>; stats(): { booksInSync: number; books: { resyncs: number; resyncsBy: Record<string, number>; badMessages: number; snapshots: number; delayedResyncs: number } } };
   readonly symbols: readonly [string, string];
   /** Sends raw text to every connection (garbage, odd frames). */
   broadcast(text: string): void;
@@ -126,6 +126,19 @@ describe.each([
     await settle(rig);
     expect(rig.provider.stats().books.resyncs).toBeGreaterThanOrEqual(1);
     for (const s of rig.symbols) expectBookContract(watchBook(rig.ctx, rig.canonical(s)));
+  });
+
+  it('a resync storm backs off and shows in stats; the book still comes back', async () => {
+    const rig = await started(make);
+    const [a] = rig.symbols;
+    for (let i = 0; i < 3; i++) {
+      rig.books.step(a, 'lost');
+      await settle(rig, [a], 1);
+    }
+    const { books } = rig.provider.stats();
+    expect(books.resyncsBy.sequence).toBe(3);
+    expect(books.delayedResyncs).toBeGreaterThanOrEqual(2);
+    expectBookContract(watchBook(rig.ctx, rig.canonical(a)));
   });
 
   it('a late joiner gets the current book and stays equal with the changes after it', async () => {

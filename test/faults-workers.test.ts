@@ -2,7 +2,8 @@ import { tap, type Observable } from 'rxjs';
 import type { Envelope, MessageEnvelope } from '../common/envelope';
 import type { Identifier } from '../router/identifier';
 import { BarsWorker } from '../workers/bars/bars-worker';
-import type { InputMessage, Worker, WorkerContext } from '../workers/contract';
+import type { InputMessage } from '../workers/contract';
+import { DelegatingWorker } from '../testkit/delegating-worker';
 import { ContinuityChecker } from '../testkit/continuity';
 import { ProviderScript } from '../testkit/scripted-provider';
 import { EnvelopeRecorder } from '../testkit/wait';
@@ -29,36 +30,19 @@ interface Plan {
   hogOnTrade?: { tradeId: string; ms: number };
 }
 
-/** The bars worker with faults on order, by delegation (a fresh one per restart, one plan for all). */
-class FaultyBars implements Worker {
-  private readonly inner = new BarsWorker();
-  private ctx: WorkerContext | undefined;
-  constructor(private readonly plan: Plan) {}
+/** The bars worker with faults on order (a fresh one per restart, one plan for all). */
+class FaultyBars extends DelegatingWorker {
+  constructor(private readonly plan: Plan) {
+    super(new BarsWorker());
+  }
 
-  start(ctx: WorkerContext): void | Promise<void> {
-    this.ctx = ctx;
-    return this.inner.start(ctx);
+  override subscribe(ids: readonly Identifier[]) {
+    if (!this.plan.stallSubscribe) return super.subscribe(ids);
+    this.plan.stallSubscribe = false;
+    return new Promise<void>(() => {});
   }
-  stop(): void | Promise<void> {
-    return this.inner.stop();
-  }
-  subscribe(ids: readonly Identifier[]) {
-    if (this.plan.stallSubscribe) {
-      this.plan.stallSubscribe = false;
-      return new Promise<void>(() => {});
-    }
-    return this.inner.subscribe(ids);
-  }
-  unsubscribe(ids: readonly Identifier[]) {
-    return this.inner.unsubscribe(ids);
-  }
-  validate(id: Identifier): string | undefined {
-    return this.inner.validate?.(id);
-  }
-  inputs(id: Identifier): readonly string[] {
-    return this.inner.inputs(id);
-  }
-  receive(batch: readonly InputMessage[]): void {
+
+  override receive(batch: readonly InputMessage[]): void {
     const ids = batch.map((m) => (m.payload as { tradeId?: string }).tradeId);
     if (this.plan.throwOnTrade !== undefined && ids.includes(this.plan.throwOnTrade)) {
       this.plan.throwOnTrade = undefined;
@@ -78,7 +62,7 @@ class FaultyBars implements Worker {
         // the thread is held: input piles up in the worker's port meanwhile
       }
     }
-    this.inner.receive(batch);
+    super.receive(batch);
   }
 }
 

@@ -4,3 +4,4 @@ export { EnvelopeRecorder, isMessage, isNotice, waitForEnvelope, waitUntil } fro
 export { CaptureContext, type CaptureContextOptions, type CapturedEmit, type CapturedEvent } from './capture-context';
 export { ManualClock, type ManualClockOptions } from './manual-clock';
 export { ContinuityChecker, type ContinuityFinding, type ContinuityOptions, type ObservedMessage, type StreamPosition } from './continuity';
+export { DelegatingWorker } from './delegating-worker';

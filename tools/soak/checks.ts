@@ -1,6 +1,11 @@
+import { parseIdentifier } from '../../router/identifier';
+import { BarsWorker } from '../../workers/bars/bars-worker';
 import { until } from './holds';
 import { PUBLISH_NS } from './patterns';
 import type { World } from './world';
+
+/** Only asked for the inputs of a bar stream, which need no running worker. */
+const BARS = new BarsWorker();
 
 export interface SubscriptionDiff {
   /** Streams some session's patterns want. */
@@ -13,7 +18,11 @@ export interface SubscriptionDiff {
 
 /** Resolves once every provider is running (not restarting) and no fault is still armed. */
 export async function providersRunning(world: World, timeoutMs: number): Promise<void> {
-  await until(async () => ((await world.service.stats()).providers.every((p) => p.state === 'running') ? true : undefined), timeoutMs, 'every provider running');
+  const running = async (): Promise<true | undefined> => {
+    const { providers, workers } = await world.service.stats();
+    return [...providers, ...workers].every((p) => p.state === 'running') ? true : undefined;
+  };
+  await until(running, timeoutMs, 'every provider and worker running');
 }
 
 /**
@@ -26,7 +35,11 @@ export async function subscriptionDiff(world: World): Promise<SubscriptionDiff> 
   const wanted = new Set<string>();
   for (const pattern of patterns) {
     if (pattern.startsWith(`${PUBLISH_NS}::`)) continue;
-    for (const id of (await world.service.explain(pattern)).streams) wanted.add(id);
+    for (const id of (await world.service.explain(pattern)).streams) {
+      // A derived stream is the worker's; what a provider must serve for it is its input.
+      if (!id.startsWith('bars::')) wanted.add(id);
+      else for (const input of BARS.inputs(parseIdentifier(id))) for (const s of (await world.service.explain(input)).streams) wanted.add(s);
+    }
   }
   const actual = new Set([...(world.synthetic()?.subscribed ?? []), ...world.script.subscribed]);
   return {

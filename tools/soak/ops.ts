@@ -2,7 +2,7 @@ import type { Prng } from './prng';
 import type { SimClient } from './sim-client';
 import type { World } from './world';
 import { CALL_TIMEOUT_MS } from './world';
-import { anyPattern, SCRIPT } from './patterns';
+import { anyPattern, PUBLISH_IDS, PUBLISH_NS, SCRIPT } from './patterns';
 import type { ScriptedMethod } from '../../testkit/scripted-provider';
 
 /** How often each operation is tried, relative to the others. */
@@ -27,12 +27,16 @@ export const WEIGHTS = {
   'crash.router': 2,
   'crash.session': 3,
   'crash.provider': 2,
+  'crash.worker': 2,
+  'worker.throw': 1,
+  'worker.timer-throw': 1,
   'script.fail': 2,
   'script.timer-throw': 1,
   'script.fault': 2,
   'script.stall': 2,
   explain: 2,
   stats: 1,
+  churn: 2,
 } as const;
 
 export type OpKind = keyof typeof WEIGHTS;
@@ -49,6 +53,9 @@ const COOLDOWN: Partial<Record<OpKind, readonly [group: string, ms: number]>> = 
   'crash.router': ['router', 1_500],
   'crash.session': ['session', 150],
   'crash.provider': ['provider', 1_500],
+  'crash.worker': ['worker', 1_500],
+  'worker.throw': ['worker', 1_500],
+  'worker.timer-throw': ['worker', 1_500],
   'script.fail': ['script', 1_200],
   'script.timer-throw': ['script', 1_200],
   'script.fault': ['script', 1_200],
@@ -62,6 +69,24 @@ const STALL_METHODS: readonly ScriptedMethod[] = ['subscribe', 'unsubscribe', 'e
 export function operations(world: World, prng: Prng): (kind: OpKind) => OpStart {
   const last = new Map<string, number>();
   const { service, script, tally } = world;
+  let churned = 0;
+
+  /**
+   * What a careless or hostile client does to memory: a session made and closed at once, a run
+   * of ids published once each and never again, and one large payload to the ids the soak's
+   * clients watch (so slow ones buffer it).
+   */
+  async function churn(): Promise<void> {
+    const sessionId = await service.newSession({ idleAfterMs: prng.pick([0, 1_000]) });
+    try {
+      const client = await service.attachClient(sessionId);
+      client.envelopes.subscribe();
+      for (let i = 0; i < 20; i++) await client.publish(`${PUBLISH_NS}::churn.id${churned++}`, { n: i });
+      await client.publish(prng.pick(PUBLISH_IDS), { from: 'churn', at: Date.now(), pad: 'x'.repeat(prng.pick([1_000, 16_000, 64_000])) });
+    } finally {
+      await service.closeSession(sessionId);
+    }
+  }
 
   /** Runs `act` on a random idle client that `eligible` accepts; the client is busy meanwhile. */
   function on<C extends SimClient>(clients: readonly C[], eligible: (c: C) => boolean, act: (c: C) => Promise<void> | void): OpStart {
@@ -121,6 +146,9 @@ export function operations(world: World, prng: Prng): (kind: OpKind) => OpStart 
       const provider = prng.pick(['synthetic', SCRIPT]);
       return fault(`provider:${provider}`, () => service.crash({ provider }));
     },
+    'crash.worker': () => fault('worker:crash', () => service.crash({ worker: 'bars' })),
+    'worker.throw': () => fault('worker:receive-throw', () => world.workerFaults.throwNextReceive()),
+    'worker.timer-throw': () => fault('worker:timer-throw', () => world.workerFaults.throwFromTimer(prng.int(0, 50))),
     'script.fail': () => fault('script:ctx.fail', () => script.fail(new Error('soak: ctx.fail'))),
     'script.timer-throw': () => fault('script:timer-throw', () => script.throwFromTimer(new Error('soak: timer throw'), prng.int(0, 50))),
     'script.fault': () => {
@@ -135,6 +163,7 @@ export function operations(world: World, prng: Prng): (kind: OpKind) => OpStart 
     },
     explain: () => service.explain(anyPattern(prng)).then(() => undefined),
     stats: () => service.stats().then(() => undefined),
+    churn: () => churn(),
   };
 
   return (kind) => {

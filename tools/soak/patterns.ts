@@ -10,6 +10,10 @@ export const SCRIPT_CATALOGUE = ['a.trade', 'b.trade', 'c.trade', 'a.book', 'b.b
 /** Always refused by the script: a configure naming it must fail and change nothing. */
 export const POISON = `${SCRIPT}::poison.trade`;
 export const PUBLISH_NS = 'local';
+/** The derived stream of the soak's `bars` worker (tick bars: they close on trades, never on the clock), and its input. */
+export const BAR = 'bars::bar[ticks=5;venue=synthetic].btcusdt';
+export const BAR_TICKS = 5;
+export const BAR_INPUT = 'synthetic::btcusdt.trade';
 export const PUBLISH_IDS = [`${PUBLISH_NS}::chat.room1`, `${PUBLISH_NS}::chat.room2`];
 
 /** Patterns sessions choose from: exact, wildcard, params, and both providers. */
@@ -30,6 +34,8 @@ const GOOD = [
   'script::c.book',
   'local::*',
   'local::chat.room1',
+  BAR,
+  'bars::bar[interval=1s;venue=synthetic].ethusdt',
 ];
 
 /** A fast, fat stream, so a socket that stops reading fills its buffers within seconds. */
@@ -42,7 +48,7 @@ const BAD = [POISON, 'nowhere::x.trade', 'synthetic::btcusdt..ticks', 'synthetic
  * The one pattern set of a steady client, which never reconfigures: no seq gap it sees can be
  * put down to a binding change, so every one must be an announced drop.
  */
-export const STEADY = ['synthetic::btcusdt.*', 'script::trade.*', 'local::*'];
+export const STEADY = ['synthetic::btcusdt.*', 'script::trade.*', 'local::*', BAR];
 
 /** A pattern set for a configure: mostly good, sometimes one bad pattern, sometimes empty. */
 export function choosePatterns(prng: Prng, options: { fast: boolean; steady: boolean }): string[] {

@@ -34,6 +34,7 @@ const SETTLE_MS = 20_000;
  */
 export async function quietAndCheck(world: World, prng: Prng): Promise<AfterChaos> {
   world.script.calm = true;
+  world.workerFaults.calm = true;
   world.script.releaseStalls();
   world.holds.runAll();
   for (const client of world.clients) {

@@ -17,7 +17,9 @@ export interface SoakReport {
   readonly operations: { readonly total: number; readonly samples: Readonly<Record<string, string>>; readonly byKind: Readonly<Record<string, { readonly ok: number; readonly failed: Readonly<Record<string, number>> }>> };
   readonly faultsInjected: { readonly total: number; readonly byKind: Readonly<Record<string, number>> };
   /** What the service reports it went through (restarts are cumulative per provider / router). */
-  readonly effects: { readonly providerRestarts: Readonly<Record<string, number>>; readonly routerRestarts: number; readonly routerDropped: number };
+  readonly effects: { readonly providerRestarts: Readonly<Record<string, number>>; readonly routerRestarts: number; readonly routerDropped: number; readonly workerRestarts: number; readonly workerInputsDropped: number };
+  /** The bar audit: closed tick bars seen, matched against their input, alignments broken by a notice. */
+  readonly derived: { readonly bars: number; readonly checked: number; readonly breaks: number };
   readonly messages: { readonly emittedByProviders: number; readonly delivered: number; readonly jumps: number; readonly skippedAcrossReconfigures: number; readonly dropsAnnounced: number; readonly lineages: number; readonly overWebSocket: { readonly delivered: number; readonly dropsAnnounced: number } };
   readonly leaksFound: number;
   readonly heap: { readonly baselineMB: number; readonly afterMB: number; readonly allowanceMB: number };
@@ -53,7 +55,8 @@ export function formatReport(r: SoakReport): string {
   const restarts = Object.entries(r.effects.providerRestarts)
     .map(([name, n]) => `${name} ${n}`)
     .join(', ');
-  lines.push(`service saw: provider restarts ${restarts}; router restarts ${r.effects.routerRestarts}; router dropped ${r.effects.routerDropped}`);
+  lines.push(`service saw: provider restarts ${restarts}; router restarts ${r.effects.routerRestarts}; router dropped ${r.effects.routerDropped}; bars worker restarts ${r.effects.workerRestarts}, inputs it lost ${r.effects.workerInputsDropped}`);
+  lines.push(`derived: ${r.derived.bars} tick bars audited, ${r.derived.checked} matched against their input trades, ${r.derived.breaks} alignment breaks by notices`);
   const m = r.messages;
   lines.push(`messages: emitted by providers ${m.emittedByProviders}, delivered to soak clients ${m.delivered}, seq skipped while bound ${m.jumps}, drops announced ${m.dropsAnnounced}, seq skipped across reconfigures ${m.skippedAcrossReconfigures} (${m.lineages} client lineages); over WebSocket alone: delivered ${m.overWebSocket.delivered}, drops announced ${m.overWebSocket.dropsAnnounced}`);
   lines.push(`leaks found: ${r.leaksFound}`);

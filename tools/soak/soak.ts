@@ -13,7 +13,7 @@ import type { SoakReport } from './report';
 import { summarize, type LineageSummary } from './lineages';
 import { judge } from './verdict';
 import type { Tally } from './tally';
-import { startWorld } from './world';
+import { startBarAudit, startWorld } from './world';
 
 /** Everything a run measured, before it is judged. */
 export interface RunFacts {
@@ -29,6 +29,21 @@ export interface RunFacts {
   readonly resourcesLeft: readonly string[];
   readonly heap: { readonly before: number; readonly after: number };
   readonly escapes: Escapes;
+  readonly derived: DerivedFacts;
+}
+
+/** What the bar audit found (plain numbers; see bar-audit.ts). */
+export interface DerivedFacts {
+  readonly bars: number;
+  readonly checked: number;
+  readonly breaks: number;
+  readonly realigned: number;
+  readonly violations: readonly string[];
+  readonly continuityOk: boolean;
+  readonly repeats: number;
+  readonly unannounced: number;
+  readonly workerRestarts: number;
+  readonly workerDropped: number;
 }
 
 const LEAK_SETTLE_MS = 5_000;
@@ -79,12 +94,27 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
 async function runBody(options: SoakOptions, actors: ActorCensus) {
   const world = await startWorld(options);
   const idleActors = actors.liveActors();
+  await startBarAudit(world);
   const prng = new Prng(options.seed);
   const chaosMs = await runChaos(world, prng, options);
   const after = await quietAndCheck(world, prng);
   const down = await teardown(world, actors, idleActors);
   const foreign = world.clients.reduce((sum, c) => sum + c.foreign, 0);
-  return { chaosMs, tally: world.tally, lineages: summarize(world.audits), foreign, after, teardown: down };
+  const b = world.barAudit;
+  const worker = after.stats.workers.find((w) => w.name === 'bars');
+  const derived: DerivedFacts = {
+    bars: b.bars,
+    checked: b.checked,
+    breaks: b.breaks,
+    realigned: b.realigned,
+    violations: [...b.violations],
+    continuityOk: b.continuity.ok,
+    repeats: b.continuity.repeats,
+    unannounced: b.continuity.unannounced,
+    workerRestarts: worker?.restarts ?? 0,
+    workerDropped: worker?.dropped ?? 0,
+  };
+  return { chaosMs, tally: world.tally, lineages: summarize(world.audits), foreign, after, teardown: down, derived };
 }
 
 /** Polls `probe` until it finds nothing left, for a few seconds; what is left then. */

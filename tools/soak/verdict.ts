@@ -67,6 +67,14 @@ export function judge(f: RunFacts): SoakReport {
     evidence: f.tally.unexpected.slice(0, 10),
   });
 
+  const d = f.derived;
+  invariants.push({
+    name: '7. no derived stream loses an input without a gap',
+    ok: d.violations.length === 0 && d.continuityOk && d.checked > 0,
+    detail: `${d.bars} tick bars to the audit session, ${d.checked} matched trade for trade against the input, ${d.breaks} notices broke the alignment and it was found again ${d.realigned} times; worker restarts ${d.workerRestarts}, inputs it lost ${d.workerDropped}; ${d.repeats} positions seen twice, ${d.unannounced} seq skipped unannounced`,
+    evidence: d.violations.slice(0, 10),
+  });
+
   const byKind: Record<string, { ok: number; failed: Record<string, number> }> = {};
   for (const [kind, { ok, failed }] of f.tally.ops) byKind[kind] = { ok, failed: Object.fromEntries(failed) };
   for (const [code, n] of f.tally.strays) (byKind['ws.publish (error frames)'] ??= { ok: 0, failed: {} }).failed[code] = n;
@@ -80,7 +88,8 @@ export function judge(f: RunFacts): SoakReport {
     chaosMs: f.chaosMs,
     operations: { total: f.tally.total, samples: Object.fromEntries(f.tally.samples), byKind },
     faultsInjected: { total: Object.values(faults).reduce((n, x) => n + x, 0), byKind: faults },
-    effects: { providerRestarts, routerRestarts: a.stats.router.restarts, routerDropped: a.stats.router.dropped },
+    effects: { providerRestarts, routerRestarts: a.stats.router.restarts, routerDropped: a.stats.router.dropped, workerRestarts: d.workerRestarts, workerInputsDropped: d.workerDropped },
+    derived: { bars: d.bars, checked: d.checked, breaks: d.breaks },
     messages: {
       emittedByProviders: a.stats.providers.reduce((n, p) => n + p.msgs, 0),
       delivered: all.messages,

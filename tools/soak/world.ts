@@ -2,10 +2,14 @@ import { createLogger, silentLogger } from '../../common/logger';
 import { DataService } from '../../data-service';
 import { Gateway } from '../../gateway/server';
 import { SyntheticProvider } from '../../providers/synthetic';
+import { parseIdentifier } from '../../router/identifier';
+import { BarsWorker } from '../../workers/bars/bars-worker';
+import { BarAudit } from './bar-audit';
+import { WorkerFaults } from './faulty-worker';
 import { Holds } from './holds';
 import { LibClient } from './lib-client';
 import type { SoakOptions } from './options';
-import { PUBLISH_NS, SCRIPT } from './patterns';
+import { BAR, BAR_INPUT, BAR_TICKS, PUBLISH_NS, SCRIPT } from './patterns';
 import { SoakScript } from './script';
 import type { SeqAudit } from './seq-audit';
 import { Tally } from './tally';
@@ -29,6 +33,10 @@ export interface World {
   readonly audits: SeqAudit[];
   readonly holds: Holds;
   readonly tally: Tally;
+  /** The `bars` worker's faults on order. */
+  readonly workerFaults: WorkerFaults;
+  /** One session outside the chaos holding a derived stream and its input, matched bar by bar. */
+  readonly barAudit: BarAudit;
   /** Stops the script's emitter (the synthetic provider emits on its own timers). */
   stopEmitting(): void;
 }
@@ -53,10 +61,13 @@ export async function startWorld(options: SoakOptions): Promise<World> {
   });
   let synthetic: SyntheticProvider | undefined;
   const script = new SoakScript();
+  const workerFaults = new WorkerFaults(() => new BarsWorker());
+  const barAudit = new BarAudit(parseIdentifier(BAR).canonical, parseIdentifier(BAR_INPUT).canonical, BAR_TICKS);
   let gateway: Gateway | undefined;
   try {
     await service.addProvider('synthetic', () => (synthetic = new SyntheticProvider({ seed: options.seed, defaultRate: 20, tickMs: 20 })));
     await service.addProvider(SCRIPT, script.factory);
+    await service.addWorker('bars', workerFaults.factory);
     gateway = await Gateway.start({ service, host: '127.0.0.1', port: 0, pingIntervalMs: 1_000, highWaterBytes: 256 * 1024, lowWaterBytes: 64 * 1024, logger });
   } catch (error) {
     await service.stop();
@@ -84,6 +95,19 @@ export async function startWorld(options: SoakOptions): Promise<World> {
     audits,
     holds,
     tally,
+    workerFaults,
+    barAudit,
     stopEmitting: () => clearInterval(emitter),
   };
+}
+
+/**
+ * The bar audit's session: outside the chaos (no session crash, pause or detach picks it), with
+ * a buffer that never overflows, so what it misses is what the service lost. Started after the
+ * idle actor count is taken, since it is closed with every other session at teardown.
+ */
+export async function startBarAudit(world: World): Promise<void> {
+  const observer = await world.service.newSession({ idleAfterMs: 0 });
+  (await world.service.attachClient(observer, { outBuffer: 1_000_000 })).envelopes.subscribe((e) => world.barAudit.observe(e));
+  await world.service.configureSession(observer, [BAR, BAR_INPUT]);
 }

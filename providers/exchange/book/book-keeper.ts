@@ -57,9 +57,9 @@ export class BookKeeper {
   private readonly backoff: ResyncBackoff;
   private readonly seqr: Sequencer;
   private readonly counters: BookCounters;
-  /** Scratch for one delta's changes. */
-  private readonly outBids: Level[] = [];
-  private readonly outAsks: Level[] = [];
+  /** Where one delta's changes are collected; handed out with the payload when used. */
+  private outBids: Level[] = [];
+  private outAsks: Level[] = [];
 
   constructor(
     private readonly host: BookKeeperHost,
@@ -149,11 +149,20 @@ export class BookKeeper {
     }
     const outBids = this.outBids;
     const outAsks = this.outAsks;
-    outBids.length = outAsks.length = 0;
     const bad = this.book.apply(this.book.bids, bids, outBids) ?? this.book.apply(this.book.asks, asks, outAsks);
-    if (bad !== undefined) return this.bad(bad);
-    if (this.failsChecks(checksum)) return;
-    this.emitChange(outBids, outAsks, eventTs);
+    if (bad !== undefined || this.failsChecks(checksum)) {
+      outBids.length = outAsks.length = 0;
+      if (bad !== undefined) this.bad(bad);
+      return;
+    }
+    // The filled scratch arrays go out as the payload's own; a side that was used gets a new one.
+    const n = outBids.length + outAsks.length;
+    if (n === 0) return;
+    if (outBids.length > 0) this.outBids = [];
+    if (outAsks.length > 0) this.outAsks = [];
+    this.counters.changes++;
+    this.counters.levelsChanged += n;
+    this.host.emit({ type: 'change', bids: outBids.length === 0 ? NONE : outBids, asks: outAsks.length === 0 ? NONE : outAsks }, eventTs);
   }
 
   /**
@@ -189,13 +198,13 @@ export class BookKeeper {
     this.emitChange(outBids, outAsks, eventTs);
   }
 
-  /** Emits what changed; the arrays may be scratch, so they are copied (a side without changes shares one empty array). */
+  /** Emits what changed (a side without changes shares one empty array). */
   private emitChange(bids: Level[], asks: Level[], eventTs: number | undefined): void {
     const n = bids.length + asks.length;
     if (n === 0) return;
     this.counters.changes++;
     this.counters.levelsChanged += n;
-    this.host.emit({ type: 'change', bids: bids.length === 0 ? NONE : bids.slice(), asks: asks.length === 0 ? NONE : asks.slice() }, eventTs);
+    this.host.emit({ type: 'change', bids: bids.length === 0 ? NONE : bids, asks: asks.length === 0 ? NONE : asks }, eventTs);
   }
 
   /** Applies held deltas on top of a fresh snapshot; false if one broke the book. */
