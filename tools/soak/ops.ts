@@ -24,6 +24,7 @@ export const WEIGHTS = {
   'ws.drop': 1,
   'ws.close': 1,
   'ws.publish': 3,
+  'rc.cut': 2,
   'crash.router': 2,
   'crash.session': 3,
   'crash.provider': 2,
@@ -56,6 +57,7 @@ const COOLDOWN: Partial<Record<OpKind, readonly [group: string, ms: number]>> = 
   'crash.worker': ['worker', 1_500],
   'worker.throw': ['worker', 1_500],
   'worker.timer-throw': ['worker', 1_500],
+  'rc.cut': ['rc', 300],
   'script.fail': ['script', 1_200],
   'script.timer-throw': ['script', 1_200],
   'script.fault': ['script', 1_200],
@@ -133,6 +135,11 @@ export function operations(world: World, prng: Prng): (kind: OpKind) => OpStart 
     'ws.drop': () => on(world.ws, attached, (c) => c.drop()),
     'ws.close': () => on(world.ws, attached, (c) => c.close()),
     'ws.publish': () => on(world.ws, attached, (c) => c.publish(prng)),
+    'rc.cut': () => {
+      const live = world.reconnecting.filter((c) => c.connected);
+      if (live.length === 0) return 'skip';
+      return fault('client:socket-cut', () => prng.pick(live).cut());
+    },
     'crash.router': () => fault('router', () => service.crash('router')),
     'crash.session': () => {
       const withSession = world.clients.filter((c) => c.sessionId !== undefined);
