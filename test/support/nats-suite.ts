@@ -1,5 +1,7 @@
-/** Jest hooks around the throwaway nats-server, kept apart: nats-server.ts is built into the benchmarks, where jest is absent. */
 import { NATS_MISSING, NatsServer, natsServerBinary } from './nats-server';
+
+// Jest helpers around nats-server, apart from nats-server.ts so the benchmarks (compiled without
+// Jest's types by `npm run build`) can use the server without them.
 
 /** `describe` when nats-server is installed; otherwise the suite is skipped with the reason shown. */
 export function describeNats(name: string, body: () => void): void {
