@@ -1,19 +1,11 @@
 import { waitUntil, type ProviderScript } from '../testkit';
-import { compileChild, FAST, killAllChildren, scriptWith, startChildNode, startNode, stopAllNodes } from './support/cluster-nodes';
-import { describeNats, useNatsServer } from './support/nats-server';
+import { FAST, scriptWith, startChildNode, startNode, useChildNodes } from './support/cluster-nodes';
+import { describeNats, useNatsServer } from './support/nats-suite';
 
 
 describeNats('interest leases', () => {
   const nats = useNatsServer();
-  // The child node's compile can take most of a loaded machine's 30 s test timeout.
-  beforeAll(() => compileChild(), 180_000);
-  afterAll(async () => {
-    await killAllChildren();
-  });
-  afterEach(async () => {
-    await killAllChildren();
-    await stopAllNodes();
-  });
+  useChildNodes();
 
   test('killing an importing node releases its streams on the exporter within the lease', async () => {
     const script: ProviderScript = scriptWith('src', ['btc', 'eth']);

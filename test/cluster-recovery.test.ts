@@ -1,7 +1,7 @@
 import type { Envelope } from '../common/envelope';
 import { ContinuityChecker, EnvelopeRecorder, waitUntil, type ProviderScript } from '../testkit';
-import { compileChild, FAST, killAllChildren, scriptWith, startChildNode, startNode, stopAllNodes, type TestNode } from './support/cluster-nodes';
-import { describeNats, useNatsServer } from './support/nats-server';
+import { FAST, scriptWith, startChildNode, startNode, useChildNodes, type TestNode } from './support/cluster-nodes';
+import { describeNats, useNatsServer } from './support/nats-suite';
 
 
 const IMPORT = { node: 'b', import: [{ node: 'a', provider: 'src', as: 'remote' }] };
@@ -20,15 +20,7 @@ async function watch(node: TestNode, patterns: string[]): Promise<EnvelopeRecord
 
 describeNats('importing sessions recover on their own', () => {
   const nats = useNatsServer();
-  // The child node's compile can take most of a loaded machine's 30 s test timeout.
-  beforeAll(() => compileChild(), 180_000);
-  afterAll(async () => {
-    await killAllChildren();
-  });
-  afterEach(async () => {
-    await killAllChildren();
-    await stopAllNodes();
-  });
+  useChildNodes();
 
   test('a nats-server restart: provider-down, then provider-up, and the stream flows again', async () => {
     const script: ProviderScript = scriptWith('src', ['btc']);

@@ -131,3 +131,17 @@ export async function startChildNode(config: object, timeoutMs = 30_000): Promis
 export async function killAllChildren(): Promise<void> {
   await Promise.all([...children].map((node) => node.kill()));
 }
+
+/**
+ * Hooks for a `describe` that runs nodes in child processes as well as in this one: the child
+ * is compiled once; every node is stopped after each test and any child left at the end.
+ */
+export function useChildNodes(): void {
+  // The child node's compile can take most of a loaded machine's 30 s test timeout.
+  beforeAll(() => compileChild(), 180_000);
+  afterAll(() => killAllChildren());
+  afterEach(async () => {
+    await killAllChildren();
+    await stopAllNodes();
+  });
+}
