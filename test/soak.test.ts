@@ -8,7 +8,7 @@ import { runSoak } from '../tools/soak/soak';
  * holds on a loaded machine too.
  */
 test('a short chaos soak keeps every invariant', async () => {
-  const report = await runSoak({ seconds: 4, seed: 'jest-1', workers: 4, libClients: 6, wsClients: 6 });
+  const report = await runSoak({ seconds: 4, seed: 'jest-1', workers: 4, libClients: 6, wsClients: 6, reconnectClients: 2 });
   const failed = report.invariants.filter((i) => !i.ok);
   if (failed.length > 0) process.stderr.write(`${formatReport(report)}\n`);
   expect(failed).toEqual([]);

@@ -2,7 +2,7 @@ import type { Prng } from './prng';
 import type { SimClient } from './sim-client';
 import type { World } from './world';
 import { CALL_TIMEOUT_MS } from './world';
-import { anyPattern, SCRIPT } from './patterns';
+import { anyPattern, PUBLISH_IDS, PUBLISH_NS, SCRIPT } from './patterns';
 import type { ScriptedMethod } from '../../testkit/scripted-provider';
 
 /** How often each operation is tried, relative to the others. */
@@ -24,6 +24,7 @@ export const WEIGHTS = {
   'ws.drop': 1,
   'ws.close': 1,
   'ws.publish': 3,
+  'rc.cut': 2,
   'crash.router': 2,
   'crash.session': 3,
   'crash.provider': 2,
@@ -36,6 +37,7 @@ export const WEIGHTS = {
   'script.stall': 2,
   explain: 2,
   stats: 1,
+  churn: 2,
 } as const;
 
 export type OpKind = keyof typeof WEIGHTS;
@@ -55,6 +57,7 @@ const COOLDOWN: Partial<Record<OpKind, readonly [group: string, ms: number]>> = 
   'crash.worker': ['worker', 1_500],
   'worker.throw': ['worker', 1_500],
   'worker.timer-throw': ['worker', 1_500],
+  'rc.cut': ['rc', 300],
   'script.fail': ['script', 1_200],
   'script.timer-throw': ['script', 1_200],
   'script.fault': ['script', 1_200],
@@ -68,6 +71,24 @@ const STALL_METHODS: readonly ScriptedMethod[] = ['subscribe', 'unsubscribe', 'e
 export function operations(world: World, prng: Prng): (kind: OpKind) => OpStart {
   const last = new Map<string, number>();
   const { service, script, tally } = world;
+  let churned = 0;
+
+  /**
+   * What a careless or hostile client does to memory: a session made and closed at once, a run
+   * of ids published once each and never again, and one large payload to the ids the soak's
+   * clients watch (so slow ones buffer it).
+   */
+  async function churn(): Promise<void> {
+    const sessionId = await service.newSession({ idleAfterMs: prng.pick([0, 1_000]) });
+    try {
+      const client = await service.attachClient(sessionId);
+      client.envelopes.subscribe();
+      for (let i = 0; i < 20; i++) await client.publish(`${PUBLISH_NS}::churn.id${churned++}`, { n: i });
+      await client.publish(prng.pick(PUBLISH_IDS), { from: 'churn', at: Date.now(), pad: 'x'.repeat(prng.pick([1_000, 16_000, 64_000])) });
+    } finally {
+      await service.closeSession(sessionId);
+    }
+  }
 
   /** Runs `act` on a random idle client that `eligible` accepts; the client is busy meanwhile. */
   function on<C extends SimClient>(clients: readonly C[], eligible: (c: C) => boolean, act: (c: C) => Promise<void> | void): OpStart {
@@ -114,6 +135,11 @@ export function operations(world: World, prng: Prng): (kind: OpKind) => OpStart 
     'ws.drop': () => on(world.ws, attached, (c) => c.drop()),
     'ws.close': () => on(world.ws, attached, (c) => c.close()),
     'ws.publish': () => on(world.ws, attached, (c) => c.publish(prng)),
+    'rc.cut': () => {
+      const live = world.reconnecting.filter((c) => c.connected);
+      if (live.length === 0) return 'skip';
+      return fault('client:socket-cut', () => prng.pick(live).cut());
+    },
     'crash.router': () => fault('router', () => service.crash('router')),
     'crash.session': () => {
       const withSession = world.clients.filter((c) => c.sessionId !== undefined);
@@ -144,6 +170,7 @@ export function operations(world: World, prng: Prng): (kind: OpKind) => OpStart 
     },
     explain: () => service.explain(anyPattern(prng)).then(() => undefined),
     stats: () => service.stats().then(() => undefined),
+    churn: () => churn(),
   };
 
   return (kind) => {

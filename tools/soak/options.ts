@@ -10,6 +10,8 @@ export interface SoakOptions {
   /** Simulated clients of each kind (library API, WebSocket). */
   readonly libClients: number;
   readonly wsClients: number;
+  /** Clients of the client library, whose sockets the chaos cuts (they reconnect on their own). */
+  readonly reconnectClients: number;
   readonly json: boolean;
   /** Service log level (`silent` by default: the soak reports for itself). */
   readonly logLevel: string;
@@ -22,11 +24,12 @@ export const DEFAULT_SOAK: SoakOptions = {
   workers: 6,
   libClients: 8,
   wsClients: 8,
+  reconnectClients: 3,
   json: false,
   logLevel: 'silent',
 };
 
-const USAGE = 'usage: soak [--seconds N] [--seed S] [--ops N] [--workers N] [--lib-clients N] [--ws-clients N] [--json] [--log-level L]';
+const USAGE = 'usage: soak [--seconds N] [--seed S] [--ops N] [--workers N] [--lib-clients N] [--ws-clients N] [--reconnect-clients N] [--json] [--log-level L]';
 
 /** Parses command-line arguments; throws with the usage line on anything it does not know. */
 export function parseSoakArgs(argv: readonly string[]): SoakOptions {
@@ -57,6 +60,9 @@ export function parseSoakArgs(argv: readonly string[]): SoakOptions {
         break;
       case '--ws-clients':
         out.wsClients = Math.floor(count(flag, argv[++i], 0));
+        break;
+      case '--reconnect-clients':
+        out.reconnectClients = Math.floor(count(flag, argv[++i], 0));
         break;
       case '--json':
         out.json = true;

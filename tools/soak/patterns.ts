@@ -50,6 +50,9 @@ const BAD = [POISON, 'nowhere::x.trade', 'synthetic::btcusdt..ticks', 'synthetic
  */
 export const STEADY = ['synthetic::btcusdt.*', 'script::trade.*', 'local::*', BAR];
 
+/** What the client-library clients hold throughout: provider streams and a derived one. */
+export const RECONNECTING = ['synthetic::ethusdt.*', 'script::a.trade', BAR];
+
 /** A pattern set for a configure: mostly good, sometimes one bad pattern, sometimes empty. */
 export function choosePatterns(prng: Prng, options: { fast: boolean; steady: boolean }): string[] {
   if (options.steady) return options.fast ? [...STEADY, FAST] : STEADY;

@@ -10,6 +10,8 @@ export interface AfterChaos {
   readonly running: boolean;
   readonly subscriptions: SubscriptionDiff;
   readonly flow: { readonly checked: number; readonly stalled: readonly string[] };
+  /** Reconnecting clients not connected, or not receiving, after the chaos. */
+  readonly reconnectStalled: readonly string[];
   readonly stats: ServiceStats;
 }
 
@@ -54,8 +56,21 @@ export async function quietAndCheck(world: World, prng: Prng): Promise<AfterChao
   }
   const subscriptions = await settledSubscriptions(world, SETTLE_MS);
   const flow = await awaitFlow(world, SETTLE_MS);
+  const reconnectStalled = await reconnectedAndFlowing(world, SETTLE_MS);
   const stats = await world.service.stats();
-  return { running, subscriptions, flow, stats };
+  return { running, subscriptions, flow, reconnectStalled, stats };
+}
+
+/** Every reconnecting client connected again and receiving: the names of those that are not. */
+async function reconnectedAndFlowing(world: World, timeoutMs: number): Promise<string[]> {
+  const from = new Map(world.reconnecting.map((c) => [c, c.messages]));
+  const stalled = (): string[] => world.reconnecting.filter((c) => !c.connected || c.messages <= (from.get(c) ?? 0)).map((c) => `${c.name}${c.connected ? '' : ' (not connected)'}`);
+  try {
+    await until(() => (stalled().length === 0 ? true : undefined), timeoutMs, 'every reconnecting client back and receiving', 20);
+  } catch {
+    // Reported.
+  }
+  return stalled();
 }
 
 /**
@@ -63,6 +78,8 @@ export async function quietAndCheck(world: World, prng: Prng): Promise<AfterChao
  * must stop), closes every socket, the gateway and the service.
  */
 export async function teardown(world: World, actors: ActorCensus, idleActors: number): Promise<AfterTeardown> {
+  // First, or a client whose session closed under it would make a new one.
+  await Promise.all(world.reconnecting.map((c) => c.stop().catch(() => undefined)));
   const { sessions } = await world.service.stats();
   await Promise.all(sessions.map((s) => world.service.closeSession(s.id).catch(() => undefined)));
   const leftover = await settledSubscriptions(world, SETTLE_MS);

@@ -13,7 +13,7 @@ import type { SoakReport } from './report';
 import { summarize, type LineageSummary } from './lineages';
 import { judge } from './verdict';
 import type { Tally } from './tally';
-import { startBarAudit, startWorld } from './world';
+import { startObservers, startWorld } from './world';
 
 /** Everything a run measured, before it is judged. */
 export interface RunFacts {
@@ -30,6 +30,22 @@ export interface RunFacts {
   readonly heap: { readonly before: number; readonly after: number };
   readonly escapes: Escapes;
   readonly derived: DerivedFacts;
+  readonly reconnecting: ReconnectFacts;
+}
+
+/** What the client-library clients went through (plain numbers). */
+export interface ReconnectFacts {
+  readonly clients: number;
+  readonly cuts: number;
+  readonly reconnects: number;
+  readonly resumed: number;
+  readonly messages: number;
+  readonly libraryGaps: number;
+  readonly repeats: number;
+  readonly unannounced: number;
+  readonly skippedAcrossCuts: number;
+  readonly stalled: readonly string[];
+  readonly findings: readonly string[];
 }
 
 /** What the bar audit found (plain numbers; see bar-audit.ts). */
@@ -94,7 +110,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
 async function runBody(options: SoakOptions, actors: ActorCensus) {
   const world = await startWorld(options);
   const idleActors = actors.liveActors();
-  await startBarAudit(world);
+  await startObservers(world);
   const prng = new Prng(options.seed);
   const chaosMs = await runChaos(world, prng, options);
   const after = await quietAndCheck(world, prng);
@@ -114,7 +130,22 @@ async function runBody(options: SoakOptions, actors: ActorCensus) {
     workerRestarts: worker?.restarts ?? 0,
     workerDropped: worker?.dropped ?? 0,
   };
-  return { chaosMs, tally: world.tally, lineages: summarize(world.audits), foreign, after, teardown: down, derived };
+  const rc = world.reconnecting;
+  const sum = (f: (c: (typeof rc)[number]) => number): number => rc.reduce((n, c) => n + f(c), 0);
+  const reconnecting: ReconnectFacts = {
+    clients: rc.length,
+    cuts: sum((c) => c.cuts),
+    reconnects: sum((c) => c.reconnects),
+    resumed: sum((c) => c.resumed),
+    messages: sum((c) => c.messages),
+    libraryGaps: sum((c) => c.libraryGaps),
+    repeats: sum((c) => c.checker.repeats),
+    unannounced: sum((c) => c.checker.unannounced),
+    skippedAcrossCuts: sum((c) => c.checker.leftSkips),
+    stalled: after.reconnectStalled,
+    findings: rc.flatMap((c) => c.checker.findings.map((x) => `${c.name} ${x.kind} ${x.id} ${x.from.epoch}:${x.from.seq} -> ${x.to.epoch}:${x.to.seq}`)),
+  };
+  return { chaosMs, tally: world.tally, lineages: summarize(world.audits), foreign, after, teardown: down, derived, reconnecting };
 }
 
 /** Polls `probe` until it finds nothing left, for a few seconds; what is left then. */

@@ -75,6 +75,14 @@ export function judge(f: RunFacts): SoakReport {
     evidence: d.violations.slice(0, 10),
   });
 
+  const r = f.reconnecting;
+  invariants.push({
+    name: '8. client-library clients come back on their own, nothing twice',
+    ok: r.stalled.length === 0 && r.repeats === 0 && r.unannounced === 0,
+    detail: `${r.clients} clients, ${r.cuts} sockets cut, ${r.reconnects} reconnects (${r.resumed} to the same session), ${r.messages} messages, ${r.skippedAcrossCuts} seq lost in flight on cut sockets (${r.libraryGaps} gap events from the library), ${r.repeats} positions seen twice, ${r.unannounced} seq skipped unannounced; ${r.stalled.length} not back or not receiving after the chaos`,
+    evidence: [...r.stalled, ...r.findings].slice(0, 10),
+  });
+
   const byKind: Record<string, { ok: number; failed: Record<string, number> }> = {};
   for (const [kind, { ok, failed }] of f.tally.ops) byKind[kind] = { ok, failed: Object.fromEntries(failed) };
   for (const [code, n] of f.tally.strays) (byKind['ws.publish (error frames)'] ??= { ok: 0, failed: {} }).failed[code] = n;

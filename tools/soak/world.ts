@@ -6,10 +6,11 @@ import { parseIdentifier } from '../../router/identifier';
 import { BarsWorker } from '../../workers/bars/bars-worker';
 import { BarAudit } from './bar-audit';
 import { WorkerFaults } from './faulty-worker';
+import { ReconnectingClient } from './reconnecting-client';
 import { Holds } from './holds';
 import { LibClient } from './lib-client';
 import type { SoakOptions } from './options';
-import { BAR, BAR_INPUT, BAR_TICKS, PUBLISH_NS, SCRIPT } from './patterns';
+import { BAR, BAR_INPUT, BAR_TICKS, PUBLISH_NS, RECONNECTING, SCRIPT } from './patterns';
 import { SoakScript } from './script';
 import type { SeqAudit } from './seq-audit';
 import { Tally } from './tally';
@@ -37,6 +38,8 @@ export interface World {
   readonly workerFaults: WorkerFaults;
   /** One session outside the chaos holding a derived stream and its input, matched bar by bar. */
   readonly barAudit: BarAudit;
+  /** Client-library clients the chaos cuts off; started with the bar audit. */
+  readonly reconnecting: readonly ReconnectingClient[];
   /** Stops the script's emitter (the synthetic provider emits on its own timers). */
   stopEmitting(): void;
 }
@@ -97,16 +100,19 @@ export async function startWorld(options: SoakOptions): Promise<World> {
     tally,
     workerFaults,
     barAudit,
+    reconnecting: Array.from({ length: options.reconnectClients }, (_, i) => new ReconnectingClient(`rc${i}`, url)),
     stopEmitting: () => clearInterval(emitter),
   };
 }
 
 /**
- * The bar audit's session: outside the chaos (no session crash, pause or detach picks it), with
+ * The reconnecting clients (steady patterns, a derived stream among them) and the bar audit's
+ * session, outside the chaos (no session crash, pause or detach picks it), with
  * a buffer that never overflows, so what it misses is what the service lost. Started after the
  * idle actor count is taken, since it is closed with every other session at teardown.
  */
-export async function startBarAudit(world: World): Promise<void> {
+export async function startObservers(world: World): Promise<void> {
+  await Promise.all(world.reconnecting.map((c) => c.start(RECONNECTING)));
   const observer = await world.service.newSession({ idleAfterMs: 0 });
   (await world.service.attachClient(observer, { outBuffer: 1_000_000 })).envelopes.subscribe((e) => world.barAudit.observe(e));
   await world.service.configureSession(observer, [BAR, BAR_INPUT]);
