@@ -121,6 +121,8 @@ export interface ProviderStats {
   readonly streams: number;
   readonly msgs: number;
   readonly restarts: number;
+  /** The running instance's own `stats()` (an exchange's connections, frames, books), when it has them. */
+  readonly details?: object;
 }
 
 /** A worker's figures: a provider's, plus its inputs. */

@@ -66,6 +66,7 @@ export class GatewayMetrics {
   private readonly counters: Record<'routed' | 'routerDropped' | 'routerRestarts' | 'delivered' | 'dropped' | 'framesIn' | 'framesOut' | 'bytesOut' | 'pauses' | 'rateLimited', Counter>;
   private readonly refused: Counter;
   private readonly workerInputs: { readonly received: Counter; readonly dropped: Counter };
+  private readonly books: { readonly inSync: Gauge; readonly resyncs: Counter; readonly delayed: Counter };
   private rendering: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -103,6 +104,11 @@ export class GatewayMetrics {
       received: new Counter({ name: 'tessera_worker_inputs_received_total', help: 'Input messages delivered to the worker', labelNames: ['worker'], registers }),
       dropped: new Counter({ name: 'tessera_worker_inputs_dropped_total', help: 'Input messages the worker lost (each announced by a gap notice)', labelNames: ['worker'], registers }),
     };
+    this.books = {
+      inSync: new Gauge({ name: 'tessera_provider_books_in_sync', help: 'Order books (<symbol>.book) in sync now', labelNames: ['provider'], registers }),
+      resyncs: new Counter({ name: 'tessera_provider_book_resyncs_total', help: 'Order book resyncs (each announced by a gap notice once the book had been sent), by reason', labelNames: ['provider', 'reason'], registers }),
+      delayed: new Counter({ name: 'tessera_provider_book_resyncs_delayed_total', help: 'Order book resyncs held back because the symbol kept breaking', labelNames: ['provider'], registers }),
+    };
     this.refused = new Counter({ name: 'tessera_gateway_upgrades_refused_total', help: 'WebSocket upgrades refused, by reason', labelNames: ['reason'], registers });
   }
 
@@ -121,6 +127,21 @@ export class GatewayMetrics {
     return this.registry.contentType;
   }
 
+  /** Book figures from the providers that keep books (their `details.books`, see the exchange base). */
+  private setBooks(stats: ServiceStats): void {
+    for (const metric of [this.books.inSync, this.books.resyncs, this.books.delayed]) metric.reset();
+    for (const p of stats.providers) {
+      const details = p.details as { booksInSync?: unknown; books?: { resyncsBy?: unknown; delayedResyncs?: unknown } } | undefined;
+      const books = details?.books;
+      if (typeof details?.booksInSync !== 'number' || typeof books !== 'object' || books === null) continue;
+      const labels = { provider: p.name };
+      this.books.inSync.set(labels, details.booksInSync);
+      if (typeof books.delayedResyncs === 'number') this.books.delayed.inc(labels, books.delayedResyncs);
+      if (typeof books.resyncsBy !== 'object' || books.resyncsBy === null) continue;
+      for (const [reason, n] of Object.entries(books.resyncsBy)) if (typeof n === 'number') this.books.resyncs.inc({ ...labels, reason }, n);
+    }
+  }
+
   private update(stats: ServiceStats): void {
     this.providers.set(stats.providers);
     this.workers.set(stats.workers);
@@ -130,6 +151,7 @@ export class GatewayMetrics {
       this.workerInputs.received.inc({ worker: w.name }, w.received);
       this.workerInputs.dropped.inc({ worker: w.name }, w.dropped);
     }
+    this.setBooks(stats);
     const g = this.gauges;
     g.streams.set([...stats.providers, ...stats.workers].reduce((sum, h) => sum + h.streams, 0));
     const t = stats.sessionTotals;

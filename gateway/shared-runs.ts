@@ -4,19 +4,18 @@ import { batchOf, encodeMessage } from './encode';
 /**
  * The bytes of a run of messages (one `msg` frame, or a `batch`), shared by every socket that
  * sends the same run. The router hands one envelope array to every session that wants all of it,
- * so sockets flushed in the same turn usually send identical runs: the first one builds the
- * frame, the others find it here by comparing references (cheap next to encoding again).
- * A few recent runs are kept; an entry holds its envelopes only until it is pushed out.
+ * so sockets usually send identical runs: the first one builds the frame, the others find it by
+ * comparing references (cheap next to encoding again). Frames are kept under the run's first
+ * envelope, weakly: they go when that envelope does, so nothing outlives the messages.
  */
-const RECENT = 8;
+const RUNS_PER_FIRST = 4;
 
 interface Entry {
-  items: readonly MessageEnvelope[];
-  frame: Buffer | undefined;
+  readonly items: readonly MessageEnvelope[];
+  readonly frame: Buffer | undefined;
 }
 
-const recent: Entry[] = [];
-let next = 0;
+const byFirst = new WeakMap<MessageEnvelope, Entry[]>();
 
 function sameRun(a: readonly MessageEnvelope[], b: readonly MessageEnvelope[]): boolean {
   if (a.length !== b.length) return false;
@@ -25,18 +24,16 @@ function sameRun(a: readonly MessageEnvelope[], b: readonly MessageEnvelope[]): 
 }
 
 /**
- * The frame for `run`, or undefined when none of its messages could be encoded. `onEncodeError`
- * hears of each message that cannot be encoded (skipped), once per run built.
+ * The frame for `run` (not empty), or undefined when none of its messages could be encoded.
+ * `onEncodeError` hears of each message that cannot be encoded (skipped), once per run built.
  */
 export function frameOf(run: readonly MessageEnvelope[], onEncodeError?: (error: unknown, msg: MessageEnvelope) => void): Buffer | undefined {
-  for (const entry of recent) if (sameRun(entry.items, run)) return entry.frame;
+  let entries = byFirst.get(run[0]);
+  if (entries === undefined) byFirst.set(run[0], (entries = []));
+  for (const entry of entries) if (sameRun(entry.items, run)) return entry.frame;
   const frame = build(run, onEncodeError);
-  const entry = { items: run, frame };
-  if (recent.length < RECENT) recent.push(entry);
-  else {
-    recent[next] = entry;
-    next = (next + 1) % RECENT;
-  }
+  if (entries.length === RUNS_PER_FIRST) entries.shift();
+  entries.push({ items: run, frame });
   return frame;
 }
 

@@ -36,6 +36,8 @@ export interface Provider {
   /** The streams a wildcard pattern should start (none without `expand`). */
   expand?(pattern: Pattern): readonly Identifier[] | Promise<readonly Identifier[]>;
   request?(id: Identifier, body: JsonValue): JsonValue | Promise<JsonValue>;
+  /** The provider's own figures (JSON-safe), shown as `details` in the service's stats; must not throw. */
+  stats?(): object;
 }
 
 /** Given instead of an instance so every restart gets a fresh provider. */

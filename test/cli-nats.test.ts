@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildCli, runCli, startRun, type RunningCli } from './support/cli';
-import { describeNats, useNatsServer } from './support/nats-server';
+import { describeNats, useNatsServer } from './support/nats-suite';
 
 jest.setTimeout(90_000);
 

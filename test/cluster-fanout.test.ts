@@ -3,7 +3,7 @@ import { decodeFrames } from '../cluster/frame';
 import { subjectsOf, streamOfToken } from '../cluster/subjects';
 import { EnvelopeRecorder, waitUntil, type ProviderScript } from '../testkit';
 import { scriptWith, startNode, stopAllNodes, type TestNode } from './support/cluster-nodes';
-import { describeNats, useNatsServer } from './support/nats-server';
+import { describeNats, useNatsServer } from './support/nats-suite';
 
 
 const SYMBOLS = ['btc', 'eth', 'sol'];

@@ -1,6 +1,6 @@
 import { waitUntil, type ProviderScript } from '../testkit';
 import { FAST, scriptWith, startChildNode, startNode, useChildNodes } from './support/cluster-nodes';
-import { describeNats, useNatsServer } from './support/nats-server';
+import { describeNats, useNatsServer } from './support/nats-suite';
 
 
 describeNats('interest leases', () => {

@@ -1,6 +1,6 @@
 import { isTesseraError } from '../common/errors';
 import { EnvelopeRecorder, waitUntil, type ProviderScript } from '../testkit';
-import { describeNats, useNatsServer } from './support/nats-server';
+import { describeNats, useNatsServer } from './support/nats-suite';
 import { scriptWith, startNode, stopAllNodes, type TestNode } from './support/cluster-nodes';
 
 

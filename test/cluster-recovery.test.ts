@@ -1,7 +1,7 @@
 import type { Envelope } from '../common/envelope';
 import { ContinuityChecker, EnvelopeRecorder, waitUntil, type ProviderScript } from '../testkit';
 import { FAST, scriptWith, startChildNode, startNode, useChildNodes, type TestNode } from './support/cluster-nodes';
-import { describeNats, useNatsServer } from './support/nats-server';
+import { describeNats, useNatsServer } from './support/nats-suite';
 
 
 const IMPORT = { node: 'b', import: [{ node: 'a', provider: 'src', as: 'remote' }] };

@@ -84,7 +84,11 @@ export class ProviderSet {
   }
 
   stats(include: (record: ProviderRecord) => boolean = () => true): ProviderStats[] {
-    return [...this.records.values()].filter(include).map((p) => ({ name: p.name, state: p.state, streams: p.streams.live().length, msgs: p.counters.msgs, restarts: p.restarts }));
+    return [...this.records.values()].filter(include).map((p) => {
+      const details = p.details();
+      const base = { name: p.name, state: p.state, streams: p.streams.live().length, msgs: p.counters.msgs, restarts: p.restarts };
+      return details === undefined ? base : { ...base, details };
+    });
   }
 
   /** Every flowing stream with its seq so far (rates are its change over time). */

@@ -50,6 +50,8 @@ export class ProviderRecord {
   private readonly tracker: RestartTracker;
   protected readonly logger: Logger;
   private host: Host | null = null;
+  /** The current incarnation's provider, for its own figures in stats. */
+  private instance: Provider | null = null;
   private restartTimer: Cancel | null = null;
   private lastCrashHandled = 0;
 
@@ -79,6 +81,15 @@ export class ProviderRecord {
 
   /** A new incarnation's host exists (it is about to be started). */
   protected launched(): void {}
+
+  /** The current provider's own `stats()`, or undefined (none, or it threw). */
+  details(): object | undefined {
+    try {
+      return this.instance?.stats?.();
+    } catch {
+      return undefined;
+    }
+  }
 
   /** Hands a message to the current host; false while there is none (restarting, stopped). */
   protected sendToHost(msg: HostMsg): boolean {
@@ -191,6 +202,7 @@ export class ProviderRecord {
   private async launch(): Promise<void> {
     const incarnation = (this.incarnation = this.env.nextIncarnation());
     const provider = typeof this.source === 'function' ? this.source() : this.source;
+    this.instance = provider;
     let host: Host | null = null;
     const ctx = new IncarnationContext(this.name, this.logger, this.env.clock, this.env.port, this.counters, {
       streamDown: (id, reason) => this.env.toManager({ type: 'provider-event', name: this.name, incarnation, event: { kind: 'stream-down', id: id.canonical, reason } }),
