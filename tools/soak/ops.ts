@@ -157,7 +157,10 @@ export function operations(world: World, prng: Prng): (kind: OpKind) => OpStart 
       const provider = prng.pick(['synthetic', SCRIPT]);
       return fault(`provider:${provider}`, () => service.crash({ provider }));
     },
-    'crash.worker': () => fault('worker:crash', () => service.crash({ worker: 'bars' })),
+    'crash.worker': () => {
+      const worker = prng.pick(['bars', 'books']);
+      return fault(`worker:crash-${worker}`, () => service.crash({ worker }));
+    },
     'worker.throw': () => fault('worker:receive-throw', () => world.workerFaults.throwNextReceive()),
     'worker.timer-throw': () => fault('worker:timer-throw', () => world.workerFaults.throwFromTimer(prng.int(0, 50))),
     'venue.drop': () => fault('venue:drop', () => world.venue.dropConnections()),

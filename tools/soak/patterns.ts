@@ -38,6 +38,7 @@ const GOOD = [
   'bars::bar[interval=1s;venue=synthetic].ethusdt',
   'bybit::btcusdt.book',
   'bybit::*.book',
+  'books::book[depth=5;interval=200ms;venue=bybit].btcusdt',
 ];
 
 /** A fast, fat stream, so a socket that stops reading fills its buffers within seconds. */

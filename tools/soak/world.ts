@@ -4,6 +4,7 @@ import { Gateway } from '../../gateway/server';
 import { SyntheticProvider } from '../../providers/synthetic';
 import { parseIdentifier } from '../../router/identifier';
 import { BarsWorker } from '../../workers/bars/bars-worker';
+import { BooksWorker } from '../../workers/books/books-worker';
 import { BarAudit } from './bar-audit';
 import { WorkerFaults } from './faulty-worker';
 import { ReconnectingClient } from './reconnecting-client';
@@ -76,6 +77,8 @@ export async function startWorld(options: SoakOptions): Promise<World> {
     await service.addProvider(SCRIPT, script.factory);
     await service.addWorker('bars', workerFaults.factory);
     venue = await VenueBooks.start(service);
+    // Top-of-book samples of the venue's books: a derived stream on a stateful input.
+    await service.addWorker('books', () => new BooksWorker());
     gateway = await Gateway.start({ service, host: '127.0.0.1', port: 0, pingIntervalMs: 1_000, highWaterBytes: 256 * 1024, lowWaterBytes: 64 * 1024, logger });
   } catch (error) {
     await service.stop();
