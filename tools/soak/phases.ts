@@ -26,7 +26,8 @@ export interface AfterTeardown {
   readonly gatewayConnections: number;
 }
 
-const SETTLE_MS = 20_000;
+/** Past the longest resync backoff of a book that kept breaking (30 s), so a held-back book can come back. */
+const SETTLE_MS = 40_000;
 
 /**
  * Ends the chaos and lets the service settle: no new faults (queued ones are swallowed, stalls

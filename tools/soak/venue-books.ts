@@ -35,6 +35,10 @@ export class VenueBooks {
   private paused = false;
   private lastQuiet = Date.now();
   private checking = false;
+  /** Deltas sent since the last break: a lost delta only shows when the next one arrives. */
+  private sinceBreak = 0;
+  /** The final check has begun: no more quiet points. */
+  private final = false;
 
   private constructor(readonly fake: FakeBybit) {
     this.books.publisher = { publishDelta: (name, symbol, d) => fake.publish(name, 'delta', { s: symbol.toUpperCase(), b: d.bids, a: d.asks, u: d.first, seq: d.seq }) };
@@ -63,6 +67,7 @@ export class VenueBooks {
   /** A delta lost on the way, or numbered wrong: the book must resync. */
   breakBook(pick: number): void {
     this.breaks++;
+    this.sinceBreak = 0;
     this.books.step(SYMBOLS[pick % SYMBOLS.length], pick % 2 === 0 ? 'lost' : 'wrong-seq');
   }
 
@@ -86,6 +91,9 @@ export class VenueBooks {
 
   /** The final quiet point: the venue holds still until every book matches, or `timeoutMs` passes. */
   async finalCheck(timeoutMs: number): Promise<void> {
+    // Let a delta after the last break land first, so a loss just before the end shows and resyncs.
+    this.final = true;
+    await this.waitTicks(2);
     this.paused = true;
     if (!(await this.waitEqual(timeoutMs))) this.violations.push(`after the chaos: ${this.mismatch()}`);
     else this.quietChecks++;
@@ -99,7 +107,8 @@ export class VenueBooks {
   private tick(): void {
     if (this.paused) return;
     for (const s of SYMBOLS) this.books.step(s);
-    if (!this.checking && Date.now() - this.lastQuiet > QUIET_CHECK_MS) void this.quietPoint();
+    this.sinceBreak++;
+    if (!this.checking && !this.final && this.sinceBreak > 1 && Date.now() - this.lastQuiet > QUIET_CHECK_MS) void this.quietPoint();
   }
 
   /** Holds the venue still until the books match; a gap meanwhile means a resync is under way: skipped. */
@@ -114,6 +123,10 @@ export class VenueBooks {
     this.lastQuiet = Date.now();
     this.paused = false;
     this.checking = false;
+  }
+
+  private async waitTicks(n: number): Promise<void> {
+    while (this.checking || this.sinceBreak < n) await new Promise((resolve) => setTimeout(resolve, STEP_MS));
   }
 
   private async waitEqual(timeoutMs: number): Promise<boolean> {
