@@ -27,8 +27,13 @@ export interface Normalizer {
   reset(): void;
 }
 
-/** Decimal notation as venues write numbers; `Number` alone would also take `0x1f`, `0b1` and `Infinity`. */
+/** Decimal notation as venues write numbers; `Number` alone would also take `0x1f`, `0b1`, ` 1` and `Infinity`. */
 const DECIMAL = /^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
+
+/** Whether `text` is a number in decimal notation (`-12.5`, `1e-8`), the only notation venues use. */
+export function isDecimalNotation(text: string): boolean {
+  return DECIMAL.test(text);
+}
 
 /** A venue decimal (a string, or a JSON number) as a finite number; undefined when it is not one. */
 export function decimal(value: JsonValue | undefined): number | undefined {

@@ -37,6 +37,8 @@ export async function subscriptionDiff(world: World): Promise<SubscriptionDiff> 
     if (pattern.startsWith(`${PUBLISH_NS}::`)) continue;
     for (const id of (await world.service.explain(pattern)).streams) {
       // A derived stream is the worker's; what a provider must serve for it is its input.
+      // The venue's books are checked by their own audit (its provider keeps its own set).
+      if (id.startsWith('bybit::')) continue;
       if (!id.startsWith('bars::')) wanted.add(id);
       else for (const input of BARS.inputs(parseIdentifier(id))) for (const s of (await world.service.explain(input)).streams) wanted.add(s);
     }

@@ -36,6 +36,8 @@ const GOOD = [
   'local::chat.room1',
   BAR,
   'bars::bar[interval=1s;venue=synthetic].ethusdt',
+  'bybit::btcusdt.book',
+  'bybit::*.book',
 ];
 
 /** A fast, fat stream, so a socket that stops reading fills its buffers within seconds. */

@@ -57,6 +57,8 @@ export async function quietAndCheck(world: World, prng: Prng): Promise<AfterChao
   const subscriptions = await settledSubscriptions(world, SETTLE_MS);
   const flow = await awaitFlow(world, SETTLE_MS);
   const reconnectStalled = await reconnectedAndFlowing(world, SETTLE_MS);
+  // Last, as it holds the venue's books still (no new book messages from here on).
+  await world.venue.finalCheck(SETTLE_MS);
   const stats = await world.service.stats();
   return { running, subscriptions, flow, reconnectStalled, stats };
 }
@@ -93,6 +95,7 @@ export async function teardown(world: World, actors: ActorCensus, idleActors: nu
   await Promise.all(world.ws.map((c) => c.hangUp()));
   await world.gateway.close();
   await world.service.stop();
+  await world.venue.stop();
   world.holds.runAll();
   const sockets = world.ws.flatMap((c) => c.sockets);
   return {

@@ -31,6 +31,19 @@ export interface RunFacts {
   readonly escapes: Escapes;
   readonly derived: DerivedFacts;
   readonly reconnecting: ReconnectFacts;
+  readonly books: BookFacts;
+}
+
+/** What the venue books' audit found (plain numbers). */
+export interface BookFacts {
+  readonly breaks: number;
+  readonly drops: number;
+  readonly gaps: number;
+  readonly resyncs: number;
+  readonly quietChecks: number;
+  readonly quietSkipped: number;
+  readonly crossedOrEarly: number;
+  readonly violations: readonly string[];
 }
 
 /** What the client-library clients went through (plain numbers). */
@@ -145,7 +158,9 @@ async function runBody(options: SoakOptions, actors: ActorCensus) {
     stalled: after.reconnectStalled,
     findings: rc.flatMap((c) => c.checker.findings.map((x) => `${c.name} ${x.kind} ${x.id} ${x.from.epoch}:${x.from.seq} -> ${x.to.epoch}:${x.to.seq}`)),
   };
-  return { chaosMs, tally: world.tally, lineages: summarize(world.audits), foreign, after, teardown: down, derived, reconnecting };
+  const v = world.venue;
+  const books: BookFacts = { breaks: v.breaks, drops: v.drops, gaps: v.gaps, resyncs: v.resyncs, quietChecks: v.quietChecks, quietSkipped: v.quietSkipped, crossedOrEarly: v.crossed, violations: [...v.violations] };
+  return { chaosMs, tally: world.tally, lineages: summarize(world.audits), foreign, after, teardown: down, derived, reconnecting, books };
 }
 
 /** Polls `probe` until it finds nothing left, for a few seconds; what is left then. */

@@ -83,6 +83,14 @@ export function judge(f: RunFacts): SoakReport {
     evidence: [...r.stalled, ...r.findings].slice(0, 10),
   });
 
+  const k = f.books;
+  invariants.push({
+    name: '9. venue books: never crossed, resynced after every gap, equal to the venue at quiet points',
+    ok: k.violations.length === 0 && k.crossedOrEarly === 0 && k.quietChecks > 0,
+    detail: `${k.breaks} book breaks and ${k.drops} venue disconnects injected; the audit session saw ${k.gaps} gaps and ${k.resyncs} resync snapshots; ${k.quietChecks} quiet-point book comparisons equal (${k.quietSkipped} skipped: a resync under way); ${k.crossedOrEarly} crossed books or changes before a snapshot`,
+    evidence: k.violations.slice(0, 10),
+  });
+
   const byKind: Record<string, { ok: number; failed: Record<string, number> }> = {};
   for (const [kind, { ok, failed }] of f.tally.ops) byKind[kind] = { ok, failed: Object.fromEntries(failed) };
   for (const [code, n] of f.tally.strays) (byKind['ws.publish (error frames)'] ??= { ok: 0, failed: {} }).failed[code] = n;

@@ -7,6 +7,7 @@ import { BarsWorker } from '../../workers/bars/bars-worker';
 import { BarAudit } from './bar-audit';
 import { WorkerFaults } from './faulty-worker';
 import { ReconnectingClient } from './reconnecting-client';
+import { VenueBooks } from './venue-books';
 import { Holds } from './holds';
 import { LibClient } from './lib-client';
 import type { SoakOptions } from './options';
@@ -38,6 +39,8 @@ export interface World {
   readonly workerFaults: WorkerFaults;
   /** One session outside the chaos holding a derived stream and its input, matched bar by bar. */
   readonly barAudit: BarAudit;
+  /** Order books from a fake venue, with their audit session. */
+  readonly venue: VenueBooks;
   /** Client-library clients the chaos cuts off; started with the bar audit. */
   readonly reconnecting: readonly ReconnectingClient[];
   /** Stops the script's emitter (the synthetic provider emits on its own timers). */
@@ -67,13 +70,16 @@ export async function startWorld(options: SoakOptions): Promise<World> {
   const workerFaults = new WorkerFaults(() => new BarsWorker());
   const barAudit = new BarAudit(parseIdentifier(BAR).canonical, parseIdentifier(BAR_INPUT).canonical, BAR_TICKS);
   let gateway: Gateway | undefined;
+  let venue: VenueBooks | undefined;
   try {
     await service.addProvider('synthetic', () => (synthetic = new SyntheticProvider({ seed: options.seed, defaultRate: 20, tickMs: 20 })));
     await service.addProvider(SCRIPT, script.factory);
     await service.addWorker('bars', workerFaults.factory);
+    venue = await VenueBooks.start(service);
     gateway = await Gateway.start({ service, host: '127.0.0.1', port: 0, pingIntervalMs: 1_000, highWaterBytes: 256 * 1024, lowWaterBytes: 64 * 1024, logger });
   } catch (error) {
     await service.stop();
+    await venue?.stop();
     throw error;
   }
   const audits: SeqAudit[] = [];
@@ -100,6 +106,7 @@ export async function startWorld(options: SoakOptions): Promise<World> {
     tally,
     workerFaults,
     barAudit,
+    venue,
     reconnecting: Array.from({ length: options.reconnectClients }, (_, i) => new ReconnectingClient(`rc${i}`, url)),
     stopEmitting: () => clearInterval(emitter),
   };
@@ -116,4 +123,5 @@ export async function startObservers(world: World): Promise<void> {
   const observer = await world.service.newSession({ idleAfterMs: 0 });
   (await world.service.attachClient(observer, { outBuffer: 1_000_000 })).envelopes.subscribe((e) => world.barAudit.observe(e));
   await world.service.configureSession(observer, [BAR, BAR_INPUT]);
+  await world.venue.audit(world.service);
 }

@@ -1,5 +1,6 @@
 import type { Level } from '../../../common/market';
 import { BookSide } from './book-side';
+import { isDecimalNotation } from '../normalize';
 
 /**
  * An L2 book: bids and asks, each best first. Venue levels come in as the venues send them,
@@ -110,12 +111,13 @@ function diffSide(from: BookSide, to: BookSide, out: Level[]): void {
  * A venue's decimal text as a number, exactly as `Number` reads it. Plain decimals of up to 15
  * digits (all venue prices and amounts) take a fast path: the digits as an integer divided by a
  * power of ten, both exact doubles, so the one rounding of the division gives the same nearest
- * double. Anything else (exponents, signs, blanks, long texts) goes to `Number`; "" is NaN.
+ * double. Other decimal notation (exponents, signs, long texts) goes to `Number`; anything else
+ * (blanks, hex, `Infinity`, "") is NaN, though `Number` would read some of it.
  */
 export function parseDecimal(text: string): number {
   const len = text.length;
   if (len === 0) return NaN;
-  if (len > 15) return Number(text);
+  if (len > 15) return slow(text);
   let mantissa = 0;
   let scale = 1;
   let dot = false;
@@ -125,8 +127,12 @@ export function parseDecimal(text: string): number {
       mantissa = mantissa * 10 + (c - 48);
       if (dot) scale *= 10;
     } else if (c === 46 && !dot) dot = true;
-    else return Number(text);
+    else return slow(text);
   }
   if (dot && len === 1) return NaN;
   return scale === 1 ? mantissa : mantissa / scale;
+}
+
+function slow(text: string): number {
+  return isDecimalNotation(text) ? Number(text) : NaN;
 }
