@@ -97,7 +97,9 @@ export async function natsLink(options: BenchOptions): Promise<ScenarioReport> {
     dropped += (await a.stats()).sessions.reduce((sum, s) => sum + s.dropped, 0);
     const stopped = b.next('stopped');
     send({ type: 'stop' });
-    dropped += (await stopped as Extract<FromLinkNode, { type: 'stopped' }>).dropped;
+    const exited = new Promise<void>((resolve) => b.child.once('exit', () => resolve()));
+    dropped += ((await stopped) as Extract<FromLinkNode, { type: 'stopped' }>).dropped;
+    await exited;
   } finally {
     b.child.kill();
     await nodeA.stop();
