@@ -31,7 +31,8 @@ async function main(): Promise<void> {
         const dropped = (await service.stats()).sessions.find((s) => s.id === sessionId)?.dropped ?? 0;
         await node.stop();
         await service.stop();
-        send({ type: 'stopped', dropped });
+        // Exit on our own (not killed), so a --cpu-prof of this process gets written.
+        process.send!({ type: 'stopped', dropped } satisfies FromLinkNode, () => process.exit(0));
         return;
       }
       sessionId = await service.newSession({ idleAfterMs: 0 });

@@ -12,7 +12,7 @@ import { median, nextTurn } from './stats';
 
 const STREAM = 'btcusdt.ticks';
 /** Messages that may be on their way (pumped, not yet counted at the receiving session). */
-const WINDOW = 8_192;
+const WINDOW = 32_768;
 const CHUNK = 512;
 /** How often the importing node reports its count. */
 const STEP = 256;
@@ -48,12 +48,12 @@ function linkNode(url: string): { child: ChildProcess; next: (type: FromLinkNode
 
 /**
  * Scenario 8: one stream across a NATS link (node A exports, node B imports, a session on B),
- * each node in its own process as in a deployment, beside the same flow on one node (a session
- * on A). The driver keeps a bounded window in flight, so this is sustained delivery.
+ * each node in its own process as in a deployment, beside the same flow on one node with no
+ * link. The driver keeps a bounded window in flight, so this is sustained delivery.
  */
 export async function natsLink(options: BenchOptions): Promise<ScenarioReport> {
   const title = `NATS link: one synthetic stream, node A → nats-server → node B (own processes), window ${WINDOW}`;
-  const baseline = 'the same flow to a session on node A (one node, no link)';
+  const baseline = 'the same flow to a session on one node with no link (its own service in the driver process)';
   if (natsServerBinary() === undefined) return { scenario: 8, title, baseline, rows: [], details: {}, notes: [`skipped: ${NATS_MISSING}`] };
   const messages = options.quick ? 50_000 : 200_000;
   const reps = options.quick ? 1 : 3;
@@ -73,26 +73,33 @@ export async function natsLink(options: BenchOptions): Promise<ScenarioReport> {
     const ready = b.next('ready');
     send({ type: 'count', stream: `remote::${STREAM}`, step: STEP });
     await ready;
-    let onA = 0;
-    const sessionId = await a.newSession({ idleAfterMs: 0 });
-    (await a.attachClient(sessionId, { outBuffer: 1 << 16 })).envelopes.subscribe((e) => e.type === 'message' && onA++);
-    const pump = (n: number): void => void synthetic.pump(n);
-    // The local session sees every message too, so the link run pays for it as well: close it
-    // for the link runs by leaving it unconfigured then.
-    for (let run = -1; run < reps; run++) {
-      const total = run < 0 ? 20_000 : messages;
-      await a.configureSession(sessionId, [`synthetic::${STREAM}`]);
-      const rateLocal = await drive(pump, () => onA, total);
-      await a.configureSession(sessionId, []);
-      const rateLinked = await drive(pump, b.received, total);
-      if (run < 0) continue;
-      local.push(rateLocal);
-      linked.push(rateLinked);
+    // The baseline is the same flow on a node of its own (no exporter listening), in this process.
+    const solo = await DataService.start({ logger: silentLogger(), sessionDefaults: { idleAfterMs: 0, outBuffer: 1 << 16 } });
+    const soloFeed = new SyntheticProvider({ emitMode: 'manual' });
+    await solo.addProvider('synthetic', soloFeed);
+    let onSolo = 0;
+    const sessionId = await solo.newSession({ idleAfterMs: 0 });
+    (await solo.attachClient(sessionId, { outBuffer: 1 << 16 })).envelopes.subscribe((e) => e.type === 'message' && onSolo++);
+    await solo.configureSession(sessionId, [`synthetic::${STREAM}`]);
+    try {
+      for (let run = -1; run < reps; run++) {
+        const total = run < 0 ? 20_000 : messages;
+        const rateLocal = await drive((n) => void soloFeed.pump(n), () => onSolo, total);
+        const rateLinked = await drive((n) => void synthetic.pump(n), b.received, total);
+        if (run < 0) continue;
+        local.push(rateLocal);
+        linked.push(rateLinked);
+      }
+      dropped = (await solo.stats()).sessions.reduce((sum, s) => sum + s.dropped, 0);
+    } finally {
+      await solo.stop();
     }
-    dropped = (await a.stats()).sessions.reduce((sum, s) => sum + s.dropped, 0);
+    dropped += (await a.stats()).sessions.reduce((sum, s) => sum + s.dropped, 0);
     const stopped = b.next('stopped');
     send({ type: 'stop' });
-    dropped += (await stopped as Extract<FromLinkNode, { type: 'stopped' }>).dropped;
+    const exited = new Promise<void>((resolve) => b.child.once('exit', () => resolve()));
+    dropped += ((await stopped) as Extract<FromLinkNode, { type: 'stopped' }>).dropped;
+    await exited;
   } finally {
     b.child.kill();
     await nodeA.stop();

@@ -28,7 +28,8 @@ export async function subscribedSocket(url: string, patterns: readonly string[],
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  const created = await call(ws, { op: 'session.create', idleAfterMs: 0 }, 1);
+  // A session that never times out is capped per gateway; a minute's idle timeout outlives any run.
+  const created = await call(ws, { op: 'session.create', idleAfterMs: 60_000 }, 1);
   await call(ws, { op: 'session.attach', sessionId: created.sessionId, outBuffer, overflow: 'drop-newest' }, 2);
   await call(ws, { op: 'session.configure', patterns }, 3);
   return ws;
