@@ -76,6 +76,8 @@ const ids = new Map<string, Identifier | null>();
 export function identifierOf(text: string): Identifier | null {
   let id = ids.get(text);
   if (id === undefined) {
+    // Churn publishes fresh ids all run long: a cache of every one would outlive the run.
+    if (ids.size >= 4_096) ids.clear();
     try {
       id = parseIdentifier(text);
     } catch {
