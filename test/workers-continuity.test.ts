@@ -1,9 +1,7 @@
-import { BarsWorker } from '../workers/bars/bars-worker';
-import { ProviderScript } from '../testkit/scripted-provider';
 import { EnvelopeRecorder } from '../testkit/wait';
 import type { WorkerStats } from '../common/service-types';
-import { ManualClock } from '../testkit/manual-clock';
 import { startService } from './support/service';
+import { BAR, startBarsRig } from './support/bars-rig';
 
 /** Polls the worker's stats until `check` holds. */
 async function workerUntil(service: Awaited<ReturnType<typeof startService>>, check: (w: WorkerStats) => boolean, what: string): Promise<void> {
@@ -14,19 +12,12 @@ async function workerUntil(service: Awaited<ReturnType<typeof startService>>, ch
   }
 }
 
-const BAR = 'bars::bar[interval=1s;venue=feed].btcusdt';
 const trade = (price: number, amount = 1, side: 'buy' | 'sell' = 'buy') => ({ price, amount, side, tradeId: String(price) });
 
 async function setup() {
-  const clock = new ManualClock();
-  const service = await startService({ clock, faultInjection: true });
-  const script = new ProviderScript();
-  await service.addProvider('feed', script.factory);
-  await service.addWorker('bars', () => new BarsWorker());
-  const session = await service.newSession();
-  const recorder = new EnvelopeRecorder((await service.attachClient(session)).envelopes);
-  await service.configureSession(session, [BAR]);
-  return { clock, service, script, recorder };
+  const rig = await startBarsRig();
+  await rig.service.configureSession(rig.session, [BAR]);
+  return rig;
 }
 
 describe('workers: continuity', () => {

@@ -3,21 +3,11 @@ import { BarsWorker } from '../workers/bars/bars-worker';
 import type { InputMessage, Worker, WorkerContext } from '../workers/contract';
 import { ProviderScript } from '../testkit/scripted-provider';
 import { EnvelopeRecorder, waitUntil } from '../testkit/wait';
-import { ManualClock } from '../testkit/manual-clock';
 import { startService } from './support/service';
+import { BAR, startBarsRig } from './support/bars-rig';
 
-const BAR = 'bars::bar[interval=1s;venue=feed].btcusdt';
 
-async function setup() {
-  const clock = new ManualClock();
-  const service = await startService({ clock, faultInjection: true });
-  const script = new ProviderScript();
-  await service.addProvider('feed', script.factory);
-  await service.addWorker('bars', () => new BarsWorker());
-  const session = await service.newSession();
-  const recorder = new EnvelopeRecorder((await service.attachClient(session)).envelopes);
-  return { clock, service, script, session, recorder };
-}
+const setup = startBarsRig;
 
 describe('workers through the service', () => {
   it('binds a derived stream\'s input, emits bars, and releases the input with the last session', async () => {
