@@ -1,4 +1,3 @@
-import type { MessageEnvelope } from '../common/envelope';
 import type { ValueWriter } from './value-writer';
 
 /**
@@ -16,24 +15,17 @@ const STEP = 1;
 const DELTA = 2;
 const EACH = 3;
 
-export type Column = 'seq' | 'ts' | 'eventTs';
-
-function valueAt(msgs: readonly MessageEnvelope[], i: number, column: Column): number {
-  return column === 'eventTs' ? (msgs[i].eventTs ?? Number.NaN) : msgs[i][column];
-}
-
-function modeOf(msgs: readonly MessageEnvelope[], column: Column): number {
-  const n = msgs.length;
-  const first = valueAt(msgs, 0, column);
+function modeOf(values: Float64Array, n: number, absentAllowed: boolean): number {
+  const first = values[0];
   if (Number.isNaN(first)) {
-    for (let i = 1; i < n; i++) if (!Number.isNaN(valueAt(msgs, i, column))) return EACH;
-    return column === 'eventTs' ? NONE : EACH;
+    for (let i = 1; i < n; i++) if (!Number.isNaN(values[i])) return EACH;
+    return absentAllowed ? NONE : EACH;
   }
-  const step = n > 1 ? valueAt(msgs, 1, column) - first : 0;
+  const step = n > 1 ? values[1] - first : 0;
   let stepped = Number.isFinite(step);
   let delta = true;
   for (let i = 0; i < n && (stepped || delta); i++) {
-    const v = valueAt(msgs, i, column);
+    const v = values[i];
     if (stepped && !Object.is(first + i * step, v)) stepped = false;
     const d = v - first;
     if (delta && !(d >= 0 && d < 65_536 && (d | 0) === d && Object.is(first + d, v))) delta = false;
@@ -41,24 +33,24 @@ function modeOf(msgs: readonly MessageEnvelope[], column: Column): number {
   return stepped ? STEP : delta ? DELTA : EACH;
 }
 
-export function writeColumn(w: ValueWriter, msgs: readonly MessageEnvelope[], column: Column): void {
-  const n = msgs.length;
-  const mode = n === 0 ? NONE : modeOf(msgs, column);
+/** Writes the first `n` of `values` (NaN for absent, which only eventTs may be wholly). */
+export function writeColumn(w: ValueWriter, values: Float64Array, n: number, absentAllowed: boolean): void {
+  const mode = n === 0 ? NONE : modeOf(values, n, absentAllowed);
   w.bytes[w.reserve(1)] = mode;
   if (mode === NONE) return;
-  const first = valueAt(msgs, 0, column);
+  const first = values[0];
   if (mode === STEP) {
     const at = w.reserve(16);
     w.data.setFloat64(at, first, true);
-    w.data.setFloat64(at + 8, n > 1 ? valueAt(msgs, 1, column) - first : 0, true);
+    w.data.setFloat64(at + 8, n > 1 ? values[1] - first : 0, true);
   } else if (mode === DELTA) {
     let at = w.reserve(8 + 2 * n);
     w.data.setFloat64(at, first, true);
     at += 8;
-    for (let i = 0; i < n; i++, at += 2) w.data.setUint16(at, valueAt(msgs, i, column) - first, true);
+    for (let i = 0; i < n; i++, at += 2) w.data.setUint16(at, values[i] - first, true);
   } else {
     let at = w.reserve(8 * n);
-    for (let i = 0; i < n; i++, at += 8) w.data.setFloat64(at, valueAt(msgs, i, column), true);
+    for (let i = 0; i < n; i++, at += 8) w.data.setFloat64(at, values[i], true);
   }
 }
 

@@ -22,23 +22,41 @@ export const FRAME_VERSION = 2;
 /** Called once per message of a batch; `size` is the message's `size` as `messageBytes` counts it. */
 export type FrameSink = (epoch: string, seq: number, ts: number, eventTs: number | undefined, payload: Payload, size: number) => void;
 
-/** One for the process: its buffer is reused by every batch (encoding is synchronous). */
+/** One for the process: buffers reused by every batch (encoding is synchronous). */
 const writer = new ValueWriter();
+let columns = { seq: new Float64Array(256), ts: new Float64Array(256), eventTs: new Float64Array(256) };
+/** The epoch last written, as bytes: a stream keeps one epoch for its life. */
+let epochText = '';
+let epochBytes = Buffer.alloc(0);
 
 /** `msgs` must share one epoch (the publisher cuts batches where it changes). */
 export function encodeFrames(msgs: readonly MessageEnvelope[]): Uint8Array {
-  const epoch = Buffer.from(msgs.length > 0 ? msgs[0].epoch : '', 'utf8');
+  const n = msgs.length;
+  const text = n > 0 ? msgs[0].epoch : '';
+  if (text !== epochText) {
+    epochBytes = Buffer.from(text, 'utf8');
+    epochText = text;
+  }
+  const epoch = epochBytes;
   if (epoch.length > 255) throw new Error('epoch longer than 255 bytes');
+  if (columns.seq.length < n) columns = { seq: new Float64Array(n), ts: new Float64Array(n), eventTs: new Float64Array(n) };
+  const { seq, ts, eventTs } = columns;
+  for (let i = 0; i < n; i++) {
+    const msg = msgs[i];
+    seq[i] = msg.seq;
+    ts[i] = msg.ts;
+    eventTs[i] = msg.eventTs ?? Number.NaN;
+  }
   writer.begin(6 + epoch.length);
   const head = writer.bytes;
   head[0] = FRAME_VERSION;
-  writer.data.setUint32(1, msgs.length, true);
+  writer.data.setUint32(1, n, true);
   head[5] = epoch.length;
   head.set(epoch, 6);
-  writeColumn(writer, msgs, 'seq');
-  writeColumn(writer, msgs, 'ts');
-  writeColumn(writer, msgs, 'eventTs');
-  for (let i = 0; i < msgs.length; i++) writer.payload(msgs[i].payload);
+  writeColumn(writer, seq, n, false);
+  writeColumn(writer, ts, n, false);
+  writeColumn(writer, eventTs, n, true);
+  for (let i = 0; i < n; i++) writer.payload(msgs[i].payload);
   return Uint8Array.prototype.slice.call(writer.bytes, 0, writer.length);
 }
 

@@ -1,6 +1,12 @@
 import type { Payload } from '../common/json';
 import { BYTES, CLEAR, FALSE, F64, I32, JSON_TEXT, LIST, MAX_SHAPES, NEST_LIMIT, NEW_SHAPE, NULL, REPEAT, SHAPE, SHAPE8, STR16, STR32, STR8, TRUE } from './value-tags';
 
+const FITS = 0;
+const MISFIT = 1;
+const FAILS = 2;
+/** Thrown up to `payload` when a misfit cannot be undone where it happened. */
+const RESTART = new Error('the payload is written again');
+
 /** One object layout of a batch: its keys in order, and each member's previous primitive value. */
 interface Shape {
   readonly id: number;
@@ -24,6 +30,10 @@ export class ValueWriter {
   private readonly byKeys = new Map<string, Shape>();
   /** The layout last written at each depth: tried first for the next object there. */
   private readonly recent: (Shape | undefined)[] = [];
+  /** Previous values of the members of the object being written, to undo a misfit. */
+  private readonly saved: unknown[] = [];
+  /** Set while a payload is written again after a misfit: layouts are looked up by their keys. */
+  private slow = false;
 
   /** Starts a batch; its first `head` bytes are the caller's (`bytes`, `view`). */
   begin(head: number): void {
@@ -67,15 +77,31 @@ export class ValueWriter {
     }
     const at = this.at;
     const shapes = this.shapes.length;
-    if (this.value(value, 0)) return;
-    // Something JSON treats specially: the whole payload goes as JSON text. Layouts met meanwhile
-    // are forgotten, and members' previous values too (the reader never saw these writes).
+    try {
+      if (this.value(value, 0)) return;
+    } catch (error) {
+      if (error !== RESTART) throw error;
+      // An object did not fit the layout tried after members that are objects were written.
+      this.rewind(at, shapes);
+      this.slow = true;
+      try {
+        if (this.value(value, 0)) return;
+      } finally {
+        this.slow = false;
+      }
+    }
+    // Something JSON treats specially: the whole payload goes as JSON text.
+    this.rewind(at, shapes);
+    this.json(value);
+  }
+
+  /** Back to `at`: layouts met since are forgotten, and members' previous values (the reader never saw these writes). */
+  private rewind(at: number, shapes: number): void {
     this.at = at;
     while (this.shapes.length > shapes) this.byKeys.delete(JSON.stringify(this.shapes.pop()!.keys));
     this.recent.length = 0;
     for (const shape of this.shapes) shape.last.fill(undefined);
     this.tag(CLEAR);
-    this.json(value);
   }
 
   /** False when the value must go as JSON text (the caller rewinds). */
@@ -132,8 +158,28 @@ export class ValueWriter {
   private object(v: Record<string, unknown>, depth: number): boolean {
     const proto: unknown = Object.getPrototypeOf(v);
     if (proto !== Object.prototype && proto !== null) return false;
-    let shape = this.recent[depth];
-    if (shape !== undefined && sameKeys(shape.keys, v)) {
+    const recent = this.slow ? undefined : this.recent[depth];
+    if (recent !== undefined) {
+      const fit = this.members(v, recent, depth, true, true);
+      if (fit !== MISFIT) return fit === FITS;
+    }
+    const keys: string[] = [];
+    for (const key in v) keys.push(key);
+    const known = this.byKeys.get(JSON.stringify(keys));
+    const shape = known ?? this.define(keys);
+    if (shape === undefined) return false;
+    this.recent[depth] = shape;
+    return this.members(v, shape, depth, false, known !== undefined) === FITS;
+  }
+
+  /**
+   * Writes `v` as an object of `shape`, checking (when `check`) that its keys are the shape's
+   * while writing them, so the keys are walked once. A misfit rewinds; if members that are
+   * objects were written meanwhile (their layouts' previous values changed), the payload starts over.
+   */
+  private members(v: Record<string, unknown>, shape: Shape, depth: number, check: boolean, ref: boolean): number {
+    const start = this.at;
+    if (ref) {
       this.room(3);
       if (shape.id < 256) {
         this.buf[this.at] = SHAPE8;
@@ -144,49 +190,49 @@ export class ValueWriter {
         this.view.setUint16(this.at + 1, shape.id, true);
         this.at += 3;
       }
-    } else {
-      shape = this.layout(v);
-      if (shape === undefined) return false;
-      this.recent[depth] = shape;
     }
-    const last = shape.last;
+    const { keys, last } = shape;
+    const saved = this.saved;
+    let nested = false;
     let i = 0;
     for (const key in v) {
+      if (check && keys[i] !== key) return this.misfit(shape, i, start, nested);
       const x = v[key];
+      saved[i] = last[i];
       if (x === last[i] && x !== undefined) this.tag(REPEAT);
-      else {
-        if (!this.value(x, depth + 1)) return false;
+      else if (typeof x === 'object' && x !== null) {
+        nested = true;
+        if (!this.value(x, depth + 1)) return FAILS;
         // Only primitives repeat: an object member is a new object every time.
-        last[i] = typeof x === 'object' && x !== null ? undefined : x;
+        last[i] = undefined;
+      } else {
+        if (!this.value(x, depth + 1)) return FAILS;
+        last[i] = x;
       }
       i++;
     }
-    return true;
+    return i === keys.length ? FITS : this.misfit(shape, i, start, nested);
   }
 
-  /** Writes the layout's id, or its definition when new; undefined when JSON must carry the object. */
-  private layout(v: Record<string, unknown>): Shape | undefined {
-    const keys: string[] = [];
-    for (const key in v) keys.push(key);
-    const name = JSON.stringify(keys);
-    let shape = this.byKeys.get(name);
-    if (shape === undefined) {
-      // `__proto__` would set the prototype when the importer builds the object; JSON text defines it.
-      if (keys.includes('__proto__') || this.shapes.length >= MAX_SHAPES) return undefined;
-      shape = { id: this.shapes.length, keys, last: new Array<unknown>(keys.length).fill(undefined) };
-      this.shapes.push(shape);
-      this.byKeys.set(name, shape);
-      this.room(5);
-      this.buf[this.at] = NEW_SHAPE;
-      this.view.setUint32(this.at + 1, keys.length, true);
-      this.at += 5;
-      for (const key of keys) this.string(key);
-      return shape;
-    }
-    this.room(3);
-    this.buf[this.at] = SHAPE;
-    this.view.setUint16(this.at + 1, shape.id, true);
-    this.at += 3;
+  private misfit(shape: Shape, written: number, start: number, nested: boolean): number {
+    if (nested) throw RESTART;
+    for (let i = 0; i < written; i++) shape.last[i] = this.saved[i];
+    this.at = start;
+    return MISFIT;
+  }
+
+  /** Writes the definition of a new layout; undefined when JSON must carry the object. */
+  private define(keys: string[]): Shape | undefined {
+    // `__proto__` would set the prototype when the importer builds the object; JSON text defines it.
+    if (keys.includes('__proto__') || this.shapes.length >= MAX_SHAPES) return undefined;
+    const shape: Shape = { id: this.shapes.length, keys, last: new Array<unknown>(keys.length).fill(undefined) };
+    this.shapes.push(shape);
+    this.byKeys.set(JSON.stringify(keys), shape);
+    this.room(5);
+    this.buf[this.at] = NEW_SHAPE;
+    this.view.setUint32(this.at + 1, keys.length, true);
+    this.at += 5;
+    for (const key of keys) this.string(key);
     return shape;
   }
 
@@ -243,10 +289,4 @@ export class ValueWriter {
     this.buf = next;
     this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
-}
-
-function sameKeys(keys: readonly string[], v: Record<string, unknown>): boolean {
-  let i = 0;
-  for (const key in v) if (keys[i++] !== key) return false;
-  return i === keys.length;
 }

@@ -57,6 +57,8 @@ describe('link batches', () => {
     // One object shared by several payloads is written each time (only primitives repeat).
     const shared = { bid: [1.5, 2], ask: null };
     expectCrossed(batch([{ book: shared }, { book: shared }, { book: { ...shared } }]));
+    // Layouts that change after members that are objects were written.
+    expectCrossed(batch([{ a: { x: 1 }, b: 1 }, { a: { x: 2 }, c: 2 }, [{ a: { x: 3 }, b: 3 }, { a: { y: 1 } }, { a: { x: 4 }, b: 4 }], { a: { x: 5 }, b: 5 }]));
     expectCrossed([]);
   });
 
