@@ -93,7 +93,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
   escapes.install();
   try {
     const heapBefore = await settledHeap(gc);
-    if (options.heapSnapshot !== '') writeHeapSnapshot(beforeSnapshotPath(options.heapSnapshot));
+    if (options.heapSnapshot !== '') writeHeapSnapshot(snapshotPath(options.heapSnapshot, 'before'));
     const resourcesBefore = activeResources();
     timers.install();
     actors.install();
@@ -134,6 +134,8 @@ async function runBody(options: SoakOptions, actors: ActorCensus) {
   const prng = new Prng(options.seed);
   const chaosMs = await runChaos(world, prng, options);
   const after = await quietAndCheck(world, prng);
+  // The service still running, after the chaos: what it holds, next to the world's audits.
+  if (options.heapSnapshot !== '') writeHeapSnapshot(snapshotPath(options.heapSnapshot, 'running'));
   const down = await teardown(world, actors, idleActors);
   const foreign = world.clients.reduce((sum, c) => sum + c.foreign, 0);
   const b = world.barAudit;
@@ -170,9 +172,9 @@ async function runBody(options: SoakOptions, actors: ActorCensus) {
   return { chaosMs, tally: world.tally, lineages: summarize(world.audits), foreign, after, teardown: down, derived, reconnecting, books };
 }
 
-/** `x.heapsnapshot` → `x-before.heapsnapshot`: the baseline's snapshot beside the one after stop. */
-export function beforeSnapshotPath(after: string): string {
-  return `${after.replace(/\.heapsnapshot$/, '')}-before.heapsnapshot`;
+/** `x.heapsnapshot` → `x-before.heapsnapshot`: another moment's snapshot beside the one after stop. */
+function snapshotPath(after: string, moment: 'before' | 'running'): string {
+  return `${after.replace(/\.heapsnapshot$/, '')}-${moment}.heapsnapshot`;
 }
 
 /** Polls `probe` until it finds nothing left, for a few seconds; what is left then. */
