@@ -74,6 +74,27 @@ describe('book side', () => {
     );
   });
 
+  it('finds levels however unevenly their prices are spread', () => {
+    // The in-leaf search starts from a linear guess: prices far off any grid must not fool it.
+    const price = fc.oneof(fc.double({ min: 1e-9, max: 1e9, noNaN: true }), fc.integer({ min: 0, max: 60 }).map((k) => 2 ** (k - 30)), fc.integer({ min: 1, max: 100 }));
+    fc.assert(
+      fc.property(fc.constantFrom<'bid' | 'ask'>('bid', 'ask'), fc.array(fc.record({ price, amount: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3 })) }), { minLength: 1, maxLength: 600 }), (sideName, ops) => {
+        const side = new BookSide(sideName);
+        const model = new Map<number, number>();
+        for (const { price: p, amount } of ops) {
+          if (p <= 0) continue;
+          const changed = amount === 0 ? model.has(p) : model.get(p) !== amount;
+          if (amount === 0) model.delete(p);
+          else model.set(p, amount);
+          expect(side.set(p, amount)).toBe(changed);
+        }
+        expect(side.levels()).toEqual([...model.entries()].sort((a, b) => (sideName === 'bid' ? b[0] - a[0] : a[0] - b[0])));
+        expect([...model.entries()].every(([p, amount]) => side.amountAt(p) === amount)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('clear empties the side and it is usable again', () => {
     const side = new BookSide('ask');
     for (let i = 1; i <= 100; i++) side.set(i, i);

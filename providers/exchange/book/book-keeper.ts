@@ -1,5 +1,5 @@
 import type { BookPayload, Level } from '../../../common/market';
-import { OrderBook } from './order-book';
+import { NO_LEVELS, OrderBook } from './order-book';
 import { ResyncBackoff, type BookCounters, type ResyncReason } from './resync';
 import type { Sequencer } from './sequencers';
 
@@ -37,7 +37,6 @@ interface Held {
 
 type State = 'idle' | 'syncing' | 'live' | 'down';
 
-const NONE: readonly Level[] = Object.freeze([]);
 
 /**
  * One symbol's book: turns the venue's snapshot and deltas into the stream's payloads, a
@@ -57,9 +56,6 @@ export class BookKeeper {
   private readonly backoff: ResyncBackoff;
   private readonly seqr: Sequencer;
   private readonly counters: BookCounters;
-  /** Where one delta's changes are collected; handed out with the payload when used. */
-  private outBids: Level[] = [];
-  private outAsks: Level[] = [];
 
   constructor(
     private readonly host: BookKeeperHost,
@@ -131,25 +127,19 @@ export class BookKeeper {
     const verdict = this.seqr.delta(first, last, prev, seq);
     if (verdict !== 'apply') return this.notApplied(verdict, { bids, asks, first, last, prev, seq, checksum, eventTs });
     const book = this.book;
-    const outBids = this.outBids;
-    const outAsks = this.outAsks;
-    let bad = book.apply(book.bids, bids, outBids);
-    if (bad === undefined) bad = book.apply(book.asks, asks, outAsks);
-    if (bad !== undefined || this.failsChecks(checksum)) {
-      outBids.length = outAsks.length = 0;
-      if (bad !== undefined) this.bad(bad);
-      return;
-    }
-    // The filled scratch arrays go out as the payload's own; a side that was used gets a new one.
-    const nb = outBids.length;
-    const na = outAsks.length;
-    if (nb + na === 0) return;
-    if (nb > 0) this.outBids = [];
-    if (na > 0) this.outAsks = [];
+    let bad = book.collect(book.bids, bids);
+    const outBids = book.changed;
+    if (bad === undefined) bad = book.collect(book.asks, asks);
+    const outAsks = book.changed;
+    if (bad !== undefined) return this.bad(bad);
+    if (this.failsChecks(checksum)) return;
+    // The lists were made for this delta and go out as the payload's own.
+    const n = outBids.length + outAsks.length;
+    if (n === 0) return;
     const counters = this.counters;
     counters.changes++;
-    counters.levelsChanged += nb + na;
-    this.host.emit({ type: 'change', bids: nb === 0 ? NONE : outBids, asks: na === 0 ? NONE : outAsks }, eventTs);
+    counters.levelsChanged += n;
+    this.host.emit({ type: 'change', bids: outBids, asks: outAsks }, eventTs);
   }
 
   /** A delta while the book is not live: an out-of-band venue holds it for the coming snapshot. */
@@ -216,7 +206,7 @@ export class BookKeeper {
     if (n === 0) return;
     this.counters.changes++;
     this.counters.levelsChanged += n;
-    this.host.emit({ type: 'change', bids: bids.length === 0 ? NONE : bids, asks: asks.length === 0 ? NONE : asks }, eventTs);
+    this.host.emit({ type: 'change', bids: bids.length === 0 ? NO_LEVELS : bids, asks: asks.length === 0 ? NO_LEVELS : asks }, eventTs);
   }
 
   /** Applies held deltas on top of a fresh snapshot; false if one broke the book. */

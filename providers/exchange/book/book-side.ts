@@ -184,14 +184,16 @@ export class BookSide {
   private lowerBound(base: number, n: number, key: number): number {
     const keys = this.keys;
     const end = base + n;
-    let lo = base;
-    let hi = end;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (keys[mid] < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < end ? lo : -1;
+    if (n === 0 || keys[end - 1] < key) return -1;
+    const low = keys[base];
+    if (low >= key) return base;
+    // Levels sit on a tick grid, nearly evenly spread, so a guess by linear interpolation is a
+    // step or two off; walking from it costs fewer mispredicted branches than bisecting. Now
+    // keys[base] < key <= keys[end - 1], so both walks stop inside the leaf.
+    let i = base + Math.floor(((key - low) / (keys[end - 1] - low)) * (n - 1));
+    while (keys[i] < key) i++;
+    while (keys[i - 1] >= key) i--;
+    return i;
   }
 
   private insertAt(li: number, slot: number, base: number, n: number, i: number, key: number, amount: number, priceText: string | undefined, amountText: string | undefined): boolean {

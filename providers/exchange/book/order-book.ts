@@ -2,6 +2,9 @@ import type { Level } from '../../../common/market';
 import { BookSide } from './book-side';
 import { isDecimalNotation } from '../normalize';
 
+/** The one empty list of levels, shared. */
+export const NO_LEVELS: readonly Level[] = Object.freeze([]);
+
 /**
  * An L2 book: bids and asks, each best first. Venue levels come in as the venues send them,
  * `[priceText, amountText, …]` (Binance, Bybit and OKX alike); they are parsed once, here, and
@@ -23,11 +26,29 @@ export class OrderBook {
   }
 
   /**
+   * What the last `collect` changed on its side, in order: an array of its own, exactly as long
+   * as the changes (it can go out as a payload's list), or the shared empty one.
+   */
+  changed: readonly Level[] = NO_LEVELS;
+
+  /**
    * Applies venue levels to one side. Levels that change nothing (an absent level removed, an
    * amount rewritten) are not reported. Returns why the levels are unusable, or undefined; on
    * a problem some levels may be applied already, so the caller must drop the book.
    */
   apply(side: BookSide, raw: unknown, out: Level[] | null): string | undefined {
+    const bad = this.applyLevels(side, raw, out !== null);
+    if (out !== null) for (let i = 0; i < this.changed.length; i++) out.push(this.changed[i]);
+    return bad;
+  }
+
+  /** As `apply`, leaving what changed in `changed`. */
+  collect(side: BookSide, raw: unknown): string | undefined {
+    return this.applyLevels(side, raw, true);
+  }
+
+  private applyLevels(side: BookSide, raw: unknown, record: boolean): string | undefined {
+    this.changed = NO_LEVELS;
     if (!Array.isArray(raw)) return 'levels are not an array';
     for (let i = 0; i < raw.length; i++) {
       const level: unknown = raw[i];
@@ -39,7 +60,11 @@ export class OrderBook {
       if (!(price > 0) || !Number.isFinite(price)) return `bad price ${JSON.stringify(p)}`;
       if (!(amount >= 0) || !Number.isFinite(amount)) return `bad amount ${JSON.stringify(a)}`;
       const changed = this.keepText ? side.set(price, amount, String(p), String(a)) : side.set(price, amount);
-      if (changed && out !== null) out.push([price, amount]);
+      if (!changed || !record) continue;
+      // Most messages change a level or two a side: a literal is exactly that long, where
+      // pushing onto an empty array reserves 17 slots.
+      if (this.changed === NO_LEVELS) this.changed = [[price, amount]];
+      else (this.changed as Level[]).push([price, amount]);
     }
     return undefined;
   }
