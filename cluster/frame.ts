@@ -1,99 +1,103 @@
 import type { MessageEnvelope } from '../common/envelope';
-import type { JsonValue, Payload } from '../common/json';
+import { TesseraError } from '../common/errors';
+import type { Payload } from '../common/json';
+import { ENVELOPE_OVERHEAD_BYTES } from '../common/payload-size';
+import { readColumn, writeColumn } from './frame-columns';
+import { ValueReader } from './value-reader';
+import { ValueWriter } from './value-writer';
 
 /**
  * The bytes of one NATS message on a stream subject: a batch of that stream's messages, in
  * order, all of one epoch. The subject names the stream, so only what the messages carry is
- * sent: their epoch once, their seq, ts and eventTs as float64s (they cross unchanged), then the
- * payloads. A batch of JSON payloads is one JSON array, written and parsed in one call each; a
- * batch with bytes in it carries each payload with its length and kind.
+ * sent: their epoch once, their seq, ts and eventTs as columns (frame-columns.ts; they cross
+ * unchanged), then the payloads in the binary value format of value-tags.ts.
  *
- *   u8 kind | u32 count | u8 n | n bytes of epoch (utf8) | count × (f64 seq, f64 ts, f64 eventTs or NaN) | payloads
+ *   u8 version | u32 count | u8 n | n bytes of epoch (utf8) | seq column | ts column | eventTs column | count payloads
+ *
+ * Version 1 (JSON payloads, before this format) began with a kind byte, 0 or 1; a node reading
+ * another version refuses the batch with NOT_SUPPORTED instead of misreading it.
  */
-const JSON_BATCH = 0;
-const MIXED_BATCH = 1;
-const NUMBERS = 24;
+export const FRAME_VERSION = 2;
 
-export interface Frame {
-  /** The same string object for every message of one batch. */
-  readonly epoch: string;
-  readonly seq: number;
-  readonly ts: number;
-  readonly eventTs: number | undefined;
-  readonly payload: Payload;
-}
+/** Called once per message of a batch; `size` is the message's `size` as `messageBytes` counts it. */
+export type FrameSink = (epoch: string, seq: number, ts: number, eventTs: number | undefined, payload: Payload, size: number) => void;
+
+/** One for the process: buffers reused by every batch (encoding is synchronous). */
+const writer = new ValueWriter();
+let columns = { seq: new Float64Array(256), ts: new Float64Array(256), eventTs: new Float64Array(256) };
+/** The epoch last written, as bytes: a stream keeps one epoch for its life. */
+let epochText = '';
+let epochBytes = Buffer.alloc(0);
 
 /** `msgs` must share one epoch (the publisher cuts batches where it changes). */
 export function encodeFrames(msgs: readonly MessageEnvelope[]): Uint8Array {
-  const epoch = Buffer.from(msgs.length > 0 ? msgs[0].epoch : '', 'utf8');
+  const n = msgs.length;
+  const text = n > 0 ? msgs[0].epoch : '';
+  if (text !== epochText) {
+    epochBytes = Buffer.from(text, 'utf8');
+    epochText = text;
+  }
+  const epoch = epochBytes;
   if (epoch.length > 255) throw new Error('epoch longer than 255 bytes');
-  const start = 6 + epoch.length;
-  const head = start + NUMBERS * msgs.length;
-  const mixed = msgs.some((m) => m.payload instanceof Uint8Array);
-  let out: Buffer;
-  if (!mixed) {
-    const text = JSON.stringify(msgs.map((m) => m.payload));
-    out = Buffer.allocUnsafe(head + Buffer.byteLength(text));
-    out.write(text, head, 'utf8');
-  } else {
-    const bodies = msgs.map((m) => (m.payload instanceof Uint8Array ? m.payload : Buffer.from(JSON.stringify(m.payload))));
-    out = Buffer.allocUnsafe(head + bodies.reduce((sum, b) => sum + 5 + b.byteLength, 0));
-    let at = head;
-    msgs.forEach((msg, i) => {
-      out[at] = msg.payload instanceof Uint8Array ? 1 : 0;
-      out.writeUInt32LE(bodies[i].byteLength, at + 1);
-      out.set(bodies[i], at + 5);
-      at += 5 + bodies[i].byteLength;
-    });
+  if (columns.seq.length < n) columns = { seq: new Float64Array(n), ts: new Float64Array(n), eventTs: new Float64Array(n) };
+  const { seq, ts, eventTs } = columns;
+  for (let i = 0; i < n; i++) {
+    const msg = msgs[i];
+    seq[i] = msg.seq;
+    ts[i] = msg.ts;
+    eventTs[i] = msg.eventTs ?? Number.NaN;
   }
-  out[0] = mixed ? MIXED_BATCH : JSON_BATCH;
-  out.writeUInt32LE(msgs.length, 1);
-  out[5] = epoch.length;
-  out.set(epoch, 6);
-  msgs.forEach((msg, i) => {
-    const at = start + NUMBERS * i;
-    out.writeDoubleLE(msg.seq, at);
-    out.writeDoubleLE(msg.ts, at + 8);
-    out.writeDoubleLE(msg.eventTs ?? Number.NaN, at + 16);
-  });
-  return out;
+  writer.begin(6 + epoch.length);
+  const head = writer.bytes;
+  head[0] = FRAME_VERSION;
+  writer.data.setUint32(1, n, true);
+  head[5] = epoch.length;
+  head.set(epoch, 6);
+  writeColumn(writer, seq, n, false);
+  writeColumn(writer, ts, n, false);
+  writeColumn(writer, eventTs, n, true);
+  for (let i = 0; i < n; i++) writer.payload(msgs[i].payload);
+  return Uint8Array.prototype.slice.call(writer.bytes, 0, writer.length);
 }
 
-/** Calls `each` per message; throws on bytes this version cannot read (the caller counts and drops them). */
-export function decodeFrames(data: Uint8Array, each: (frame: Frame) => void): void {
+/**
+ * Calls `each` per message. Throws on bytes this version cannot read: NOT_SUPPORTED for another
+ * frame version, BAD_REQUEST for anything else. Everything is read before the first call, so a
+ * bad batch delivers nothing (the caller counts it and announces the gap).
+ */
+export function decodeFrames(data: Uint8Array, each: FrameSink): void {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (buf.length < 6 || buf.length < 6 + buf[5]) throw new Error(`batch of ${buf.length} bytes is shorter than its head`);
-  const kind = buf[0];
+  if (buf.length > 0 && buf[0] !== FRAME_VERSION) {
+    const version = buf[0] <= 1 ? 1 : buf[0];
+    throw new TesseraError('NOT_SUPPORTED', `batch of frame version ${version}; this node reads version ${FRAME_VERSION} (run one Tessera version on linked nodes)`, { details: { version } });
+  }
+  if (buf.length < 6 || buf.length < 6 + buf[5]) throw bad(`batch of ${buf.length} bytes is shorter than its head`);
   const count = buf.readUInt32LE(1);
+  // Each message takes at least one byte: a count past that is not a batch (and must not size arrays).
+  if (count > buf.length) throw bad(`batch of ${buf.length} bytes cannot hold ${count} messages`);
   const epoch = buf.toString('utf8', 6, 6 + buf[5]);
-  const start = 6 + buf[5];
-  const head = start + NUMBERS * count;
-  if (head > buf.length) throw new Error(`batch of ${count} messages runs past the end of its bytes`);
-  const payloads = kind === JSON_BATCH ? jsonPayloads(buf, head, count) : kind === MIXED_BATCH ? mixedPayloads(buf, head, count) : undefined;
-  if (payloads === undefined) throw new Error(`unknown batch kind ${kind}`);
-  for (let i = 0; i < count; i++) {
-    const at = start + NUMBERS * i;
-    const eventTs = buf.readDoubleLE(at + 16);
-    each({ epoch, seq: buf.readDoubleLE(at), ts: buf.readDoubleLE(at + 8), eventTs: Number.isNaN(eventTs) ? undefined : eventTs, payload: payloads[i] });
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const seq = new Float64Array(count);
+  const ts = new Float64Array(count);
+  const eventTs = new Float64Array(count);
+  const payloads: Payload[] = new Array<Payload>(count);
+  const sizes: number[] = new Array<number>(count);
+  try {
+    let at = readColumn(view, 6 + buf[5], seq);
+    at = readColumn(view, at, ts);
+    at = readColumn(view, at, eventTs);
+    const reader = new ValueReader(buf, at);
+    for (let i = 0; i < count; i++) {
+      payloads[i] = reader.payload();
+      sizes[i] = ENVELOPE_OVERHEAD_BYTES + reader.bytes;
+    }
+    if (!reader.done) throw new Error(`bytes after its ${count} payloads`);
+  } catch (error) {
+    throw bad(error instanceof Error ? error.message : String(error));
   }
+  for (let i = 0; i < count; i++) each(epoch, seq[i], ts[i], Number.isNaN(eventTs[i]) ? undefined : eventTs[i], payloads[i], sizes[i]);
 }
 
-function jsonPayloads(buf: Buffer, from: number, count: number): Payload[] {
-  const payloads = JSON.parse(buf.toString('utf8', from)) as JsonValue;
-  if (!Array.isArray(payloads) || payloads.length !== count) throw new Error(`batch does not hold ${count} payloads`);
-  return payloads;
-}
-
-function mixedPayloads(buf: Buffer, from: number, count: number): Payload[] {
-  const payloads: Payload[] = [];
-  let at = from;
-  for (let i = 0; i < count; i++) {
-    if (at + 5 > buf.length) throw new Error('payload runs past the end of the batch');
-    const end = at + 5 + buf.readUInt32LE(at + 1);
-    if (end > buf.length) throw new Error('payload runs past the end of the batch');
-    const body = buf.subarray(at + 5, end);
-    payloads.push(buf[at] === 1 ? Uint8Array.prototype.slice.call(body) : (JSON.parse(body.toString('utf8')) as Payload));
-    at = end;
-  }
-  return payloads;
+function bad(message: string): TesseraError {
+  return new TesseraError('BAD_REQUEST', `malformed batch: ${message}`);
 }

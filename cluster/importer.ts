@@ -7,7 +7,8 @@ import type { JsonValue } from '../common/json';
 import type { BridgeContext, Provider, StreamFailure, SubscribeResult } from '../providers/contract';
 import type { Identifier } from '../router/identifier';
 import type { Pattern } from '../router/pattern';
-import { decodeFrames, type Frame } from './frame';
+import { isTesseraError } from '../common/errors';
+import { decodeFrames, type FrameSink } from './frame';
 import { ExporterHealth } from './health';
 import { Interest } from './interest';
 import type { NatsLink } from './link';
@@ -25,6 +26,13 @@ export interface ImportOptions {
   readonly provider: string;
   readonly leaseMs: number;
   readonly requestTimeoutMs: number;
+}
+
+export interface ImportFrameStats {
+  /** Batches that were not a readable batch (truncated, garbage). */
+  badFrames: number;
+  /** Batches of another frame version (the nodes run different Tessera versions). */
+  badVersion: number;
 }
 
 /**
@@ -46,7 +54,7 @@ export class ImportedProvider implements Provider {
   private readonly control: Subscription[] = [];
   private stopListening: () => void = () => undefined;
   private reaper: Cancel | undefined;
-  private badFrames = 0;
+  private readonly frames: ImportFrameStats = { badFrames: 0, badVersion: 0 };
 
   constructor(private readonly options: ImportOptions) {
     this.subjects = subjectsOf(options.exporter);
@@ -150,17 +158,30 @@ export class ImportedProvider implements Provider {
   private open(id: Identifier): string {
     const remote = this.map.toRemote(id);
     const local = id.canonical;
-    const forward = (frame: Frame): void => this.ctx?.forward(local, frame.epoch, frame.seq, frame.ts, frame.payload, frame.eventTs);
+    const forward: FrameSink = (epoch, seq, ts, eventTs, payload, size) => this.ctx?.forward(local, epoch, seq, ts, payload, eventTs, size);
     const sub = this.options.link.subscribe(this.subjects.stream(remote), (msg) => {
       try {
         decodeFrames(msg.data, forward);
       } catch (error) {
-        // Records before the bad one were forwarded; the rest of this message is lost.
-        if (this.badFrames++ < 10) this.ctx?.logger.warn('malformed frame dropped', { stream: local, error: toError(error).message });
+        this.badFrame(local, error);
       }
     });
     this.streams.set(remote, sub);
     return remote;
+  }
+
+  /** A batch that could not be read is lost whole: counted, logged (at first), announced as a gap. */
+  private badFrame(local: string, error: unknown): void {
+    const version = isTesseraError(error, 'NOT_SUPPORTED');
+    const n = version ? this.frames.badVersion++ : this.frames.badFrames++;
+    const message = toError(error).message;
+    if (n < 10) this.ctx?.logger.warn(version ? 'batch of another frame version dropped' : 'malformed batch dropped', { stream: local, code: version ? 'NOT_SUPPORTED' : 'BAD_REQUEST', error: message });
+    this.ctx?.gap(local, version ? 'frame-version' : 'bad-frame');
+  }
+
+  /** Batches dropped because they could not be read (shown as the provider's `details` in stats). */
+  stats(): ImportFrameStats {
+    return { ...this.frames };
   }
 
   private close(remote: string): void {

@@ -45,6 +45,11 @@ export function messageBytes(payload: Payload): number {
   return ENVELOPE_OVERHEAD_BYTES + jsonBytes(payload, 0);
 }
 
+/** What `value` adds to `messageBytes` when found `depth` levels into a payload. */
+export function valueBytes(value: unknown, depth: number): number {
+  return jsonBytes(value, depth);
+}
+
 function firstNonFinite(value: unknown, depth: number): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : value;
   if (typeof value !== 'object' || value === null || depth > MAX_DEPTH || value instanceof Uint8Array) return undefined;

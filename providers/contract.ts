@@ -92,6 +92,7 @@ export interface BridgeContext extends ProviderContext {
   /**
    * Hands on a message as the origin numbered it: `epoch`, `seq` and `ts` are kept as they are,
    * so clients see the origin's numbering and times. Pass the same string object for the same epoch.
+   * `size` is the message's `messageBytes`, when the bridge already knows it (measured otherwise).
    */
-  forward(id: Identifier | string, epoch: string, seq: number, ts: number, payload: Payload, eventTs?: number): void;
+  forward(id: Identifier | string, epoch: string, seq: number, ts: number, payload: Payload, eventTs?: number, size?: number): void;
 }

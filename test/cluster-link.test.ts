@@ -1,3 +1,6 @@
+import { connect } from 'nats';
+import { encodeFrames } from '../cluster/frame';
+import { subjectsOf } from '../cluster/subjects';
 import { isTesseraError } from '../common/errors';
 import { EnvelopeRecorder, waitUntil, type ProviderScript } from '../testkit';
 import { describeNats, useNatsServer } from './support/nats-suite';
@@ -88,5 +91,29 @@ describeNats('a provider of node A mounted on node B over NATS', () => {
     await b.service.closeSession(remote.id);
     await waitUntil(() => a.cluster.exporter!.stats().streams === 0 && script.callsOf('unsubscribe').length === 1, 5_000, 'release on A');
     expect(script.callsOf('unsubscribe')[0].ids).toEqual(['src::btc.trade']);
+  });
+
+  test('a batch B cannot read is counted and announced as a gap; the stream goes on', async () => {
+    const remote = await session(b, ['remote-src::btc.trade']);
+    const spy = await connect({ servers: nats().url });
+    try {
+      const subject = subjectsOf('a').stream('src::btc.trade');
+      const good = encodeFrames([{ type: 'message', id: 'src::btc.trade', seq: 1, epoch: 'e', ts: 1, payload: { price: 1 } }]);
+      const oldVersion = Uint8Array.from(good);
+      oldVersion[0] = 0;
+      spy.publish(subject, good.subarray(0, good.length - 2));
+      spy.publish(subject, Uint8Array.of(2, 255, 255));
+      spy.publish(subject, oldVersion);
+      await spy.flush();
+      await remote.recorder.waitFor((r) => r.notices('gap').length === 3, 5_000, 'three gap notices');
+      script.emit('btc.trade', { price: 2 });
+      await remote.recorder.waitFor((r) => r.messages.length === 1, 5_000, 'the next message');
+      expect(remote.recorder.notices('gap').map((n) => n.reason)).toEqual(['bad-frame', 'bad-frame', 'frame-version']);
+      expect(remote.recorder.messages.map((m) => m.payload)).toEqual([{ price: 2 }]);
+      const stats = (await b.service.stats()).providers.find((p) => p.name === 'remote-src');
+      expect(stats?.details).toEqual({ badFrames: 2, badVersion: 1 });
+    } finally {
+      await spy.close();
+    }
   });
 });

@@ -1,6 +1,4 @@
-import type { MessageEnvelope } from '../common/envelope';
 import { readNatsConfig, parseServers } from '../cluster/config';
-import { decodeFrames, encodeFrames, type Frame } from '../cluster/frame';
 import { ExporterHealth } from '../cluster/health';
 import { Interest } from '../cluster/interest';
 import type { NatsLink } from '../cluster/link';
@@ -30,35 +28,6 @@ describe('stream subjects', () => {
     expect(subjectsOf('a_b-1').control).toBe('tessera.a_b-1.ctl');
     expect(() => subjectsOf('a.b')).toThrow(/node name/);
     expect(() => subjectsOf('*')).toThrow(/node name/);
-  });
-});
-
-describe('frames', () => {
-  const decode = (data: Uint8Array): Frame[] => {
-    const out: Frame[] = [];
-    decodeFrames(data, (frame) => out.push(frame));
-    return out;
-  };
-
-  test('epoch, seq, ts, eventTs and the payloads of a batch cross unchanged and in order', () => {
-    const json: MessageEnvelope[] = [1, 2, 3].map((seq) => ({ type: 'message', id: 'a::b', seq, epoch: 'e1', ts: 10 + seq, payload: { seq } }));
-    expect(decode(encodeFrames(json))).toEqual(json.map((m) => ({ epoch: 'e1', seq: m.seq, ts: m.ts, eventTs: undefined, payload: m.payload })));
-    const msg: MessageEnvelope = { type: 'message', id: 'a::b', seq: 2 ** 40 + 3, epoch: 'ep-ü', ts: 1_700_000_000_123, eventTs: 1_699_999_999_999, payload: { p: [1, 'x', null], s: 'ü€' } };
-    const bytes: MessageEnvelope = { ...msg, seq: msg.seq + 1, eventTs: undefined, payload: new Uint8Array([0, 255]) };
-    expect(decode(encodeFrames([msg, bytes, { ...msg, seq: 9, payload: '' }]))).toEqual([
-      { epoch: 'ep-ü', seq: msg.seq, ts: msg.ts, eventTs: msg.eventTs, payload: msg.payload },
-      { epoch: 'ep-ü', seq: msg.seq + 1, ts: msg.ts, eventTs: undefined, payload: new Uint8Array([0, 255]) },
-      { epoch: 'ep-ü', seq: 9, ts: msg.ts, eventTs: msg.eventTs, payload: '' },
-    ]);
-  });
-
-  test('malformed bytes are refused, not misread', () => {
-    expect(() => decode(new Uint8Array(3))).toThrow(/shorter/);
-    const frame = encodeFrames([{ type: 'message', id: 'a::b', seq: 1, epoch: 'e', ts: 1, payload: 1 }]);
-    expect(() => decode(frame.subarray(0, 20))).toThrow(/past the end/);
-    expect(() => decode(frame.subarray(0, frame.length - 1))).toThrow(/JSON/);
-    frame[0] = 9;
-    expect(() => decode(frame)).toThrow(/kind/);
   });
 });
 

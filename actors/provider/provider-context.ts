@@ -63,14 +63,14 @@ export class IncarnationContext implements BridgeContext {
     this.port.push(msg);
   }
 
-  forward(id: Identifier | string, epoch: string, seq: number, ts: number, payload: Payload, eventTs?: number): void {
+  forward(id: Identifier | string, epoch: string, seq: number, ts: number, payload: Payload, eventTs?: number, size?: number): void {
     if (!this.alive) return;
     const stream = this.lookup(id);
     if (stream === undefined) return;
     // The origin's position is the stream's position: keep one reference per distinct epoch.
     if (epoch !== stream.epoch) stream.epoch = epoch;
     stream.seq = seq;
-    const msg: MessageEnvelope = { type: 'message', id: stream.id, seq, epoch: stream.epoch, ts, eventTs, payload, size: messageBytes(payload) };
+    const msg: MessageEnvelope = { type: 'message', id: stream.id, seq, epoch: stream.epoch, ts, eventTs, payload, size: size ?? messageBytes(payload) };
     stream.last = msg;
     this.counters.msgs++;
     this.port.push(msg);

@@ -108,10 +108,13 @@ export function operations(world: World, prng: Prng): (kind: OpKind) => OpStart 
       });
   }
 
-  function fault(kind: string, inject: () => Promise<void> | void): Promise<void> {
+  /** `inject` answers false when there was nothing to inject into (not counted). */
+  function fault(kind: string, inject: () => Promise<void> | void | false): Promise<void> {
     return Promise.resolve()
       .then(inject)
-      .then(() => tally.fault(kind));
+      .then((done) => {
+        if (done !== false) tally.fault(kind);
+      });
   }
 
   const attached = (c: SimClient): boolean => c.state === 'attached';
@@ -173,8 +176,9 @@ export function operations(world: World, prng: Prng): (kind: OpKind) => OpStart 
       const venue = prng.pick(BOOK_VENUES);
       return fault(`venue:${venue}-book-break`, () => world.venue.breakBook(venue, prng.int(0, 99)));
     },
-    'script.fail': () => fault('script:ctx.fail', () => script.fail(new Error('soak: ctx.fail'))),
-    'script.timer-throw': () => fault('script:timer-throw', () => script.throwFromTimer(new Error('soak: timer throw'), prng.int(0, 50))),
+    // Between incarnations (a restart under way) there is no context to fail.
+    'script.fail': () => fault('script:ctx.fail', () => script.running && script.fail(new Error('soak: ctx.fail'))),
+    'script.timer-throw': () => fault('script:timer-throw', () => script.running && script.throwFromTimer(new Error('soak: timer throw'), prng.int(0, 50))),
     'script.fault': () => {
       const method = prng.pick(FAULT_METHODS);
       const how = prng.pick(['throw', 'reject'] as const);

@@ -15,6 +15,8 @@ export interface SoakOptions {
   readonly json: boolean;
   /** Service log level (`silent` by default: the soak reports for itself). */
   readonly logLevel: string;
+  /** Where to write a heap snapshot taken after stop and the heap measurement, with the baseline's beside it (none when empty). */
+  readonly heapSnapshot: string;
 }
 
 export const DEFAULT_SOAK: SoakOptions = {
@@ -27,9 +29,10 @@ export const DEFAULT_SOAK: SoakOptions = {
   reconnectClients: 3,
   json: false,
   logLevel: 'silent',
+  heapSnapshot: '',
 };
 
-const USAGE = 'usage: soak [--seconds N] [--seed S] [--ops N] [--workers N] [--lib-clients N] [--ws-clients N] [--reconnect-clients N] [--json] [--log-level L]';
+const USAGE = 'usage: soak [--seconds N] [--seed S] [--ops N] [--workers N] [--lib-clients N] [--ws-clients N] [--reconnect-clients N] [--json] [--log-level L] [--heap-snapshot FILE]';
 
 /** Parses command-line arguments; throws with the usage line on anything it does not know. */
 export function parseSoakArgs(argv: readonly string[]): SoakOptions {
@@ -70,6 +73,10 @@ export function parseSoakArgs(argv: readonly string[]): SoakOptions {
       case '--log-level':
         if (argv[i + 1] === undefined) throw new Error(`--log-level needs a value\n${USAGE}`);
         out.logLevel = argv[++i];
+        break;
+      case '--heap-snapshot':
+        if (argv[i + 1] === undefined) throw new Error(`--heap-snapshot needs a file\n${USAGE}`);
+        out.heapSnapshot = argv[++i];
         break;
       case '--help':
       case '-h':

@@ -92,6 +92,11 @@ export function identifierOf(text: string): Identifier | null {
   return id;
 }
 
+/** Empties the cache, so what the run parsed is not counted in the heap after it. */
+export function forgetIdentifiers(): void {
+  ids.clear();
+}
+
 /** Canonical patterns, or null if one does not parse (the configure will fail). */
 export function canonicalAll(texts: readonly string[]): Pattern[] | null {
   try {

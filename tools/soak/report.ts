@@ -26,7 +26,7 @@ export interface SoakReport {
   readonly books: readonly VenueBookFacts[];
   readonly messages: { readonly emittedByProviders: number; readonly delivered: number; readonly jumps: number; readonly skippedAcrossReconfigures: number; readonly dropsAnnounced: number; readonly lineages: number; readonly overWebSocket: { readonly delivered: number; readonly dropsAnnounced: number } };
   readonly leaksFound: number;
-  readonly heap: { readonly baselineMB: number; readonly afterMB: number; readonly allowanceMB: number };
+  readonly heap: { readonly baselineMB: number; readonly afterMB: number; readonly codeGrowthMB: number; readonly allowanceMB: number };
   readonly invariants: readonly InvariantResult[];
   /** For a lineage that broke invariant 2: what it saw last, and the faults injected meanwhile. */
   readonly trails: readonly { readonly lineage: string; readonly trail: readonly string[]; readonly faults: readonly string[] }[];
@@ -68,7 +68,7 @@ export function formatReport(r: SoakReport): string {
   const m = r.messages;
   lines.push(`messages: emitted by providers ${m.emittedByProviders}, delivered to soak clients ${m.delivered}, seq skipped while bound ${m.jumps}, drops announced ${m.dropsAnnounced}, seq skipped across reconfigures ${m.skippedAcrossReconfigures} (${m.lineages} client lineages); over WebSocket alone: delivered ${m.overWebSocket.delivered}, drops announced ${m.overWebSocket.dropsAnnounced}`);
   lines.push(`leaks found: ${r.leaksFound}`);
-  lines.push(`heap: ${r.heap.baselineMB} MB before, ${r.heap.afterMB} MB after (allowance ${r.heap.allowanceMB} MB)`);
+  lines.push(`heap: ${r.heap.baselineMB} MB before, ${r.heap.afterMB} MB after, code ${r.heap.codeGrowthMB} MB of the growth (allowance ${r.heap.allowanceMB} MB)`);
   lines.push(`reproduce: ${r.command}`);
   for (const t of r.trails) {
     lines.push('', `trail of ${t.lineage} (ms clock, oldest first):`, ...t.trail.map((l) => `  ${l}`));

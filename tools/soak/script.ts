@@ -41,6 +41,11 @@ export class SoakScript extends ProviderScript {
     for (const release of [...this.stalls]) release();
   }
 
+  /** Whether an incarnation is running now (one with a context to act on). */
+  get running(): boolean {
+    return this.current?.context !== undefined;
+  }
+
   /** One message on every stream the newest incarnation serves; false if it is not running. */
   emitLive(n: number): boolean {
     const ctx = this.current?.context;

@@ -1,13 +1,15 @@
+import { writeHeapSnapshot } from 'node:v8';
 import { ActorCensus } from './actor-census';
 import { activeResources, resourceGrowth } from './resources';
 import { TimerCensus } from './timer-census';
 import { runChaos } from './chaos';
 import { Escapes } from './escapes';
-import { gcFunction, settledHeapBytes } from './heap';
+import { gcFunction, settledHeap, type HeapFigure } from './heap';
 import { until } from './holds';
 import type { SoakOptions } from './options';
 import { DEFAULT_SOAK } from './options';
 import { quietAndCheck, teardown, type AfterChaos, type AfterTeardown } from './phases';
+import { forgetIdentifiers } from './patterns';
 import { Prng } from './prng';
 import type { SoakReport } from './report';
 import { summarize, type LineageSummary } from './lineages';
@@ -28,7 +30,7 @@ export interface RunFacts {
   readonly teardown: AfterTeardown;
   readonly timersLeft: readonly string[];
   readonly resourcesLeft: readonly string[];
-  readonly heap: { readonly before: number; readonly after: number };
+  readonly heap: { readonly before: HeapFigure; readonly after: HeapFigure };
   readonly escapes: Escapes;
   readonly derived: DerivedFacts;
   readonly reconnecting: ReconnectFacts;
@@ -79,7 +81,8 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
   const actors = new ActorCensus();
   escapes.install();
   try {
-    const heapBefore = await settledHeapBytes(gc);
+    const heapBefore = await settledHeap(gc);
+    if (options.heapSnapshot !== '') writeHeapSnapshot(snapshotPath(options.heapSnapshot, 'before'));
     const resourcesBefore = activeResources();
     timers.install();
     actors.install();
@@ -91,9 +94,13 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
     } finally {
       timers.uninstall();
       actors.uninstall();
+      // The soak's own bookkeeping goes before the heap is measured: the figure is the service's.
+      forgetIdentifiers();
     }
     const resourcesLeft = await leftovers(() => resourceGrowth(resourcesBefore, activeResources()));
-    const heapAfter = await settledHeapBytes(gc);
+    const heapAfter = await settledHeap(gc);
+    // What stays reachable once everything is stopped, beside the baseline, for a heap profiler.
+    if (options.heapSnapshot !== '') writeHeapSnapshot(options.heapSnapshot);
     return judge({
       options,
       durationMs: Date.now() - began,
@@ -116,6 +123,8 @@ async function runBody(options: SoakOptions, actors: ActorCensus) {
   const prng = new Prng(options.seed);
   const chaosMs = await runChaos(world, prng, options);
   const after = await quietAndCheck(world, prng);
+  // The service still running, after the chaos: what it holds, next to the world's audits.
+  if (options.heapSnapshot !== '') writeHeapSnapshot(snapshotPath(options.heapSnapshot, 'running'));
   const down = await teardown(world, actors, idleActors);
   const foreign = world.clients.reduce((sum, c) => sum + c.foreign, 0);
   const b = world.barAudit;
@@ -149,6 +158,11 @@ async function runBody(options: SoakOptions, actors: ActorCensus) {
   };
   const books = world.venue.facts();
   return { chaosMs, tally: world.tally, lineages: summarize(world.audits), foreign, after, teardown: down, derived, reconnecting, books };
+}
+
+/** `x.heapsnapshot` → `x-before.heapsnapshot`: another moment's snapshot beside the one after stop. */
+function snapshotPath(after: string, moment: 'before' | 'running'): string {
+  return `${after.replace(/\.heapsnapshot$/, '')}-${moment}.heapsnapshot`;
 }
 
 /** Polls `probe` until it finds nothing left, for a few seconds; what is left then. */

@@ -10,6 +10,7 @@ const MB = 1024 * 1024;
 const HEAP_ALLOWANCE_BYTES = 16 * MB;
 
 const mb = (bytes: number): number => Math.round((bytes / MB) * 10) / 10;
+const signed = (bytes: number): string => `${bytes >= 0 ? '+' : ''}${mb(bytes)}`;
 
 /** Turns a run's facts into the report: the five invariants of the brief plus two the soak adds. */
 export function judge(f: RunFacts): SoakReport {
@@ -49,11 +50,12 @@ export function judge(f: RunFacts): SoakReport {
     detail: `actors ${t.idleActors} idle / ${t.actorsAfterClose} after closing sessions / ${t.actorsAfterStop} after stop; timers left ${f.timersLeft.length}; new active resources ${f.resourcesLeft.length}; sockets open ${t.socketsOpen + t.gatewayConnections}`,
     evidence: leaks.slice(0, 10),
   });
-  const growth = f.heap.after - f.heap.before;
+  const growth = f.heap.after.used - f.heap.before.used;
+  const codeGrowth = f.heap.after.code - f.heap.before.code;
   invariants.push({
     name: '4. heap back near baseline after gc',
     ok: growth <= HEAP_ALLOWANCE_BYTES,
-    detail: `${mb(f.heap.before)} MB before, ${mb(f.heap.after)} MB after (${growth >= 0 ? '+' : ''}${mb(growth)} MB; allowance ${mb(HEAP_ALLOWANCE_BYTES)} MB)`,
+    detail: `${mb(f.heap.before.used)} MB before, ${mb(f.heap.after.used)} MB after (${signed(growth)} MB, of which code ${signed(codeGrowth)} MB; allowance ${mb(HEAP_ALLOWANCE_BYTES)} MB)`,
   });
   invariants.push({
     name: '5. no unhandled rejections or uncaught exceptions',
@@ -121,7 +123,7 @@ export function judge(f: RunFacts): SoakReport {
       overWebSocket: { delivered: overWebSocket.messages, dropsAnnounced: overWebSocket.announced },
     },
     leaksFound: leaks.length,
-    heap: { baselineMB: mb(f.heap.before), afterMB: mb(f.heap.after), allowanceMB: mb(HEAP_ALLOWANCE_BYTES) },
+    heap: { baselineMB: mb(f.heap.before.used), afterMB: mb(f.heap.after.used), codeGrowthMB: mb(codeGrowth), allowanceMB: mb(HEAP_ALLOWANCE_BYTES) },
     invariants,
     trails: bad.slice(0, 3).map((x) => {
       const trail = x.trail;
