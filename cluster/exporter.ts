@@ -96,6 +96,7 @@ export class Exporter {
       for (const cancel of this.timers) cancel();
       this.stopListening();
       this.control?.unsubscribe();
+      this.publisher.flush();
       this.beat('stopping');
       await this.queue.run(() => this.upstream.close());
     })();

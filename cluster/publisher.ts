@@ -7,8 +7,12 @@ import type { NatsLink } from './link';
 import { encodeJson, type ExportEvent, type Heartbeat } from './protocol';
 import type { Subjects } from './subjects';
 
-/** Records per NATS message: keeps a batch far below NATS's 1 MB default payload limit. */
+/**
+ * Records per NATS message, and their `size` in bytes (large payloads): keeps a batch below
+ * NATS's 1 MB default payload limit.
+ */
 const MAX_BATCH = 256;
+const MAX_BATCH_BYTES = 256 * 1_024;
 
 export interface PublisherCounts {
   /** Messages published on stream subjects. */
@@ -28,8 +32,8 @@ export class Publisher {
   readonly counts: PublisherCounts = { published: 0, unsent: 0, dropped: 0 };
   private readonly streamSubjects = new Map<string, string>();
   private readonly providersDown = new Set<string>();
-  /** Messages taken in during this turn, per stream; sent when the turn's deliveries are done. */
-  private readonly pending = new Map<string, MessageEnvelope[]>();
+  /** Messages taken in and not sent yet, per stream, with their bytes. */
+  private readonly pending = new Map<string, { msgs: MessageEnvelope[]; bytes: number }>();
   private flushQueued = false;
 
   constructor(
@@ -40,31 +44,39 @@ export class Publisher {
   ) {}
 
   /**
-   * The hot path. An internal session delivers its backlog in one synchronous run; what one
-   * run brings of a stream goes out as one NATS message (at most MAX_BATCH records).
+   * The hot path. An internal session delivers its backlog in one synchronous run; what a
+   * stream brings in one run goes out as one NATS message (cut at MAX_BATCH or MAX_BATCH_BYTES).
    */
   message(msg: MessageEnvelope): void {
     if (!this.link.connected) {
       this.counts.unsent++;
       return;
     }
-    let batch = this.pending.get(msg.id);
-    if (batch === undefined) this.pending.set(msg.id, (batch = []));
+    const id = msg.id;
+    let batch = this.pending.get(id);
+    if (batch === undefined) this.pending.set(id, (batch = { msgs: [], bytes: 0 }));
     // A batch carries one epoch: a new one (the origin restarted) starts a new batch.
-    else if (batch.length > 0 && batch[0].epoch !== msg.epoch) this.send(msg.id, batch.splice(0));
-    batch.push(msg);
-    if (batch.length >= MAX_BATCH) this.send(msg.id, batch.splice(0));
+    else if (batch.msgs.length > 0 && batch.msgs[0].epoch !== msg.epoch) this.sendPending(id, batch);
+    batch.msgs.push(msg);
+    batch.bytes += msg.size ?? 0;
+    if (batch.msgs.length >= MAX_BATCH || batch.bytes >= MAX_BATCH_BYTES) this.sendPending(id, batch);
     if (!this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(this.flush);
     }
   }
 
-  private readonly flush = (): void => {
+  /** Sends everything pending now (before an event that must follow it, or at stop). */
+  readonly flush = (): void => {
     this.flushQueued = false;
-    for (const [id, batch] of this.pending) if (batch.length > 0) this.send(id, batch);
+    for (const [id, batch] of this.pending) if (batch.msgs.length > 0) this.send(id, batch.msgs);
     this.pending.clear();
   };
+
+  private sendPending(id: string, batch: { msgs: MessageEnvelope[]; bytes: number }): void {
+    this.send(id, batch.msgs.splice(0));
+    batch.bytes = 0;
+  }
 
   private send(id: string, batch: readonly MessageEnvelope[]): void {
     if (!this.link.connected) {
@@ -102,12 +114,8 @@ export class Publisher {
         return this.event({ kind: 'stream-down', id: notice.id, reason: notice.reason });
       case 'stream-up':
         return this.event({ kind: 'stream-up', id: notice.id });
-      case 'gap': {
-        // After the messages that came before it: they may still wait for this turn's flush.
-        const batch = this.pending.get(notice.id);
-        if (batch !== undefined && batch.length > 0) this.send(notice.id, batch.splice(0));
+      case 'gap':
         return this.event({ kind: 'gap', id: notice.id, reason: notice.reason });
-      }
       case 'dropped':
         this.counts.dropped += notice.count;
         return;
@@ -125,7 +133,9 @@ export class Publisher {
     this.sendJson(this.subjects.heartbeat, beat);
   }
 
+  /** After the messages that came before it: they may still be held. */
   private event(event: ExportEvent): void {
+    if (this.flushQueued) this.flush();
     this.sendJson(this.subjects.events, event);
   }
 

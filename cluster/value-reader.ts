@@ -135,14 +135,26 @@ export class ValueReader {
   private object(layout: Layout, depth: number): JsonValue {
     const out: { [key: string]: JsonValue } = {};
     const { keys, last } = layout;
+    const buf = this.buf;
     for (let i = 0; i < keys.length; i++) {
       let x: JsonValue;
-      if (this.buf[this.at] === REPEAT) {
+      const at = this.at;
+      const tag = buf[at];
+      if (tag === REPEAT) {
         const prev = last[i];
         if (prev === undefined) throw new Error('a member repeats a value it never had');
-        this.at++;
+        this.at = at + 1;
         this.bytes += typeof prev === 'string' ? prev.length + 2 : typeof prev === 'number' ? 8 : prev === null ? 4 : 5;
         x = prev;
+      } else if (tag === F64 && at + 9 <= buf.length) {
+        // The common members inline (value() does the same).
+        x = last[i] = this.view.getFloat64(at + 1, true);
+        this.at = at + 9;
+        this.bytes += 8;
+      } else if (tag === I32 && at + 5 <= buf.length) {
+        x = last[i] = this.view.getInt32(at + 1, true);
+        this.at = at + 5;
+        this.bytes += 8;
       } else {
         x = this.value(depth + 1);
         last[i] = typeof x === 'object' && x !== null ? undefined : x;

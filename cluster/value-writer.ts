@@ -198,9 +198,15 @@ export class ValueWriter {
     for (const key in v) {
       if (check && keys[i] !== key) return this.misfit(shape, i, start, nested);
       const x = v[key];
-      saved[i] = last[i];
-      if (x === last[i] && x !== undefined) this.tag(REPEAT);
-      else if (typeof x === 'object' && x !== null) {
+      const prev = last[i];
+      saved[i] = prev;
+      if (x === prev && x !== undefined) {
+        this.room(1);
+        this.buf[this.at++] = REPEAT;
+      } else if (typeof x === 'number') {
+        this.number(x);
+        last[i] = x;
+      } else if (typeof x === 'object' && x !== null) {
         nested = true;
         if (!this.value(x, depth + 1)) return FAILS;
         // Only primitives repeat: an object member is a new object every time.

@@ -93,6 +93,15 @@ describeNats('a provider of node A mounted on node B over NATS', () => {
     expect(script.callsOf('unsubscribe')[0].ids).toEqual(['src::btc.trade']);
   });
 
+  test('large payloads emitted together cross in several NATS messages, each under the 1 MB limit', async () => {
+    const remote = await session(b, ['remote-src::btc.trade']);
+    const big = (i: number): { i: number; text: string } => ({ i, text: String(i).repeat(100_000) });
+    for (let i = 0; i < 20; i++) script.emit('btc.trade', big(i));
+    await remote.recorder.waitFor((r) => r.messages.length === 20, 10_000, 'twenty large messages on B');
+    expect(remote.recorder.messages.map((m) => m.payload)).toEqual(Array.from({ length: 20 }, (_, i) => big(i)));
+    expect(a.cluster.exporter!.stats().unsent).toBe(0);
+  });
+
   test('a batch B cannot read is counted and announced as a gap; the stream goes on', async () => {
     const remote = await session(b, ['remote-src::btc.trade']);
     const spy = await connect({ servers: nats().url });
