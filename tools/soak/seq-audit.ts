@@ -18,6 +18,9 @@ export interface GapEvent {
  */
 export type BindingGap = (id: string, sinceTs: number) => boolean;
 
+/** What a lineage's numbers are read from: the live checker, or what it counted once the lineage ended. */
+type Counts = Pick<ContinuityChecker, 'messages' | 'announcedSkips' | 'unannounced' | 'gapSkips' | 'gaps' | 'leftSkips' | 'dropped' | 'repeats' | 'epochChanges' | 'ok'>;
+
 const KEEP_EVENTS = 20;
 const TRAIL = 60;
 
@@ -35,8 +38,10 @@ export class SeqAudit {
   readonly events: GapEvent[] = [];
   /** The lineage's recent history when each event was noted, to explain it. */
   readonly trails: string[][] = [];
-  private readonly recent: string[] = [];
-  private readonly checker: ContinuityChecker;
+  private recent: string[] = [];
+  /** Undefined once the lineage ended whole (`end`): only its numbers are kept. */
+  private checker: ContinuityChecker | undefined;
+  private counts: Counts;
 
   /** The client never reconfigures, so no gap of its can be a binding gap. */
   readonly steady: boolean;
@@ -48,64 +53,65 @@ export class SeqAudit {
     options: { readonly gap: BindingGap; readonly steady: boolean; readonly via: 'lib' | 'ws' },
   ) {
     this.checker = new ContinuityChecker({ mayHaveLeft: options.gap, keep: KEEP_EVENTS });
+    this.counts = this.checker;
     this.steady = options.steady;
     this.via = options.via;
   }
 
   get messages(): number {
-    return this.checker.messages;
+    return this.counts.messages;
   }
 
   /** Seq skipped while bound that dropped notices had to cover (covered or not). */
   get jumps(): number {
-    return this.checker.announcedSkips + this.checker.unannounced;
+    return this.counts.announcedSkips + this.counts.unannounced;
   }
 
   /** Seq skipped where a gap notice announced the loss. */
   get gapped(): number {
-    return this.checker.gapSkips;
+    return this.counts.gapSkips;
   }
 
   get gapNotices(): number {
-    return this.checker.gaps;
+    return this.counts.gaps;
   }
 
   /** Seq skipped across a reconfigure of the stream's binding (not losses). */
   get unbound(): number {
-    return this.checker.leftSkips;
+    return this.counts.leftSkips;
   }
 
   get announced(): number {
-    return this.checker.dropped;
+    return this.counts.dropped;
   }
 
   /** A position seen twice, or behind one seen, within an epoch. */
   get regressions(): number {
-    return this.checker.repeats;
+    return this.counts.repeats;
   }
 
   get unannounced(): number {
-    return this.checker.unannounced;
+    return this.counts.unannounced;
   }
 
   get epochChanges(): number {
-    return this.checker.epochChanges;
+    return this.counts.epochChanges;
   }
 
   message(msg: ObservedMessage): void {
     this.note(`${msg.id} ${msg.epoch ?? ''}:${msg.seq}${msg.state === true ? ' state' : ''}${msg.cached === true ? ' cached' : ''}`);
-    const finding = this.checker.message(msg);
+    const finding = this.live().message(msg);
     if (finding !== undefined) this.finding(finding);
   }
 
   dropped(count: number): void {
     this.note(`dropped ${count}`);
-    this.checker.notice({ kind: 'dropped', count });
+    this.live().notice({ kind: 'dropped', count });
   }
 
   gap(id: string, reason: string): void {
     this.note(`gap ${id} ${reason}`);
-    this.checker.notice({ kind: 'gap', id });
+    this.live().notice({ kind: 'gap', id });
   }
 
   /** Notes something that happened to the lineage (attach, configure, a notice...). */
@@ -116,11 +122,30 @@ export class SeqAudit {
 
   /** The newest seq seen on a stream. */
   newest(id: string): number | undefined {
-    return this.checker.newest(id);
+    return this.checker?.newest(id);
   }
 
   get ok(): boolean {
-    return this.checker.ok;
+    return this.counts.ok;
+  }
+
+  /**
+   * Nothing more comes to this lineage (its client began another): a whole one keeps only its
+   * numbers, so a long soak does not hold every stream position of every lineage it ever had.
+   * One that broke the invariant keeps everything, to be reported.
+   */
+  end(): void {
+    const c = this.checker;
+    if (c === undefined || !c.ok) return;
+    const { messages, announcedSkips, unannounced, gapSkips, gaps, leftSkips, dropped, repeats, epochChanges, ok } = c;
+    this.counts = { messages, announcedSkips, unannounced, gapSkips, gaps, leftSkips, dropped, repeats, epochChanges, ok };
+    this.checker = undefined;
+    this.recent = [];
+  }
+
+  private live(): ContinuityChecker {
+    if (this.checker === undefined) throw new Error(`seq audit ${this.client}: a message after the lineage ended`);
+    return this.checker;
   }
 
   private finding(f: ContinuityFinding): void {

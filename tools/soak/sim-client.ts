@@ -128,6 +128,8 @@ export abstract class SimClient {
   }
 
   private freshAudit(): SeqAudit {
+    // Undefined only while the constructor runs.
+    (this.audit as SeqAudit | undefined)?.end();
     const audit = new SeqAudit(`${this.name}.${++this.lineages}`, {
       gap: (id, sinceTs) => this.bindings.interrupted(id, sinceTs),
       steady: this.steady,

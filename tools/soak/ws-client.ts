@@ -27,7 +27,7 @@ function isMsg(item: unknown): item is MsgFrame {
  */
 export class WsClient extends SimClient {
   readonly kind = 'ws';
-  /** Sockets ever opened, so the end of the soak can check that every one is closed. */
+  /** Sockets opened and not yet closed, so the end of the soak can check that every one is (closed ones go: a long soak opens thousands). */
   readonly sockets: WsLink[] = [];
   private link: WsLink | undefined;
   /** The last attachment ended in a way that loses nothing (detach, or a `disconnected` cut-off). */
@@ -138,7 +138,10 @@ export class WsClient extends SimClient {
     let link: WsLink | undefined;
     link = await WsLink.open(this.url, (frame) => this.onFrame(link, frame), ASK_GUARD_MS);
     this.sockets.push(link);
-    void link.closed.then(() => this.onClosed(link!));
+    void link.closed.then(() => {
+      this.sockets.splice(this.sockets.indexOf(link!), 1);
+      this.onClosed(link!);
+    });
     return link;
   }
 
