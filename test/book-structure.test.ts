@@ -36,6 +36,44 @@ describe('book side', () => {
     );
   });
 
+  it('stays exact while leaves fill, split, empty and are reused, across clears, with or without texts', () => {
+    // Bursts of inserts and removals over a narrow or wide range: whole leaves empty out and
+    // come back from the free list, and the pool grows past its first slots.
+    const burst = fc.record({ from: fc.integer({ min: 1, max: 5000 }), count: fc.integer({ min: 1, max: 200 }), stride: fc.integer({ min: 1, max: 7 }), amount: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 9 })) });
+    const step = fc.oneof({ weight: 12, arbitrary: burst }, { weight: 1, arbitrary: fc.constant('clear' as const) }, { weight: 6, arbitrary: opIn(5000) });
+    fc.assert(
+      fc.property(fc.constantFrom<'bid' | 'ask'>('bid', 'ask'), fc.boolean(), fc.array(step, { minLength: 5, maxLength: 40 }), (sideName, texts, steps) => {
+        const side = new BookSide(sideName, texts);
+        const model = new Map<number, number>();
+        const put = (price: number, amount: number): void => {
+          const changed = amount === 0 ? model.has(price) : model.get(price) !== amount;
+          if (amount === 0) model.delete(price);
+          else model.set(price, amount);
+          expect(side.set(price, amount, `p${price}`, `a${amount}`)).toBe(changed);
+        };
+        for (const s of steps) {
+          if (s === 'clear') {
+            side.clear();
+            model.clear();
+          } else if ('count' in s) for (let k = 0; k < s.count; k++) put(s.from + k * s.stride, s.amount);
+          else put(s.price, s.amount);
+          const want = [...model.entries()].sort((a, b) => (sideName === 'bid' ? b[0] - a[0] : a[0] - b[0]));
+          expect(side.size).toBe(model.size);
+          expect(side.bestPrice()).toBe(want[0]?.[0] ?? NaN);
+          expect(side.levels()).toEqual(want);
+        }
+        // The whole walk once more, with the texts each level was last written with.
+        const walked: string[] = [];
+        for (const c = side.cursor.reset(); c.valid; c.next()) walked.push(`${c.priceText}/${c.amountText}`);
+        const want = [...model.entries()].sort((a, b) => (sideName === 'bid' ? b[0] - a[0] : a[0] - b[0]));
+        expect(walked).toEqual(want.map(([p, a]) => (texts ? `p${p}/a${a}` : 'undefined/undefined')));
+        expect(want.every(([price, amount]) => side.amountAt(price) === amount)).toBe(true);
+        expect(side.amountAt(0.5)).toBe(0);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('clear empties the side and it is usable again', () => {
     const side = new BookSide('ask');
     for (let i = 1; i <= 100; i++) side.set(i, i);
@@ -71,6 +109,13 @@ describe('order book', () => {
   ])('refuses %s with a reason', (_name, raw) => {
     const book = new OrderBook();
     expect(book.apply(book.bids, raw, [])).toEqual(expect.any(String));
+  });
+
+  it('keeps the texts of JSON-number levels as String writes them', () => {
+    const book = new OrderBook(true);
+    expect(book.load([[100.5, 2]], [['101', '3']])).toBeUndefined();
+    const c = book.bids.cursor.reset();
+    expect([c.price, c.amount, c.priceText, c.amountText]).toEqual([100.5, 2, '100.5', '2']);
   });
 
   it('refuses snapshots whose levels are out of order, repeated or zero', () => {

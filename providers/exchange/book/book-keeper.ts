@@ -122,47 +122,59 @@ export class BookKeeper {
     this.host.emit(payload, eventTs);
   }
 
-  /** A venue delta; see the venue's sequencer for what `first`, `last`, `prev` and `seq` are. */
+  /**
+   * A venue delta; see the venue's sequencer for what `first`, `last`, `prev` and `seq` are.
+   * The path of a live book is kept short; everything else is in `deltaNotLive`/`notApplied`.
+   */
   delta(bids: unknown, asks: unknown, first: number, last: number, prev: number, seq: number, checksum: number, eventTs: number | undefined): void {
-    if (this.state === 'down' && this.seqr.outOfBand) {
-      // The stream is back: hold from here and fetch a snapshot to put under it.
-      this.state = 'syncing';
-      this.schedule(this.backoff.next(this.host.now()));
-    }
-    if (this.state === 'syncing') {
-      if (!this.seqr.outOfBand) {
-        this.counters.deltasBeforeSnapshot++;
-        return;
-      }
-      return this.hold({ bids, asks, first, last, prev, seq, checksum, eventTs });
-    }
-    if (this.state !== 'live') return;
+    if (this.state !== 'live') return this.deltaNotLive({ bids, asks, first, last, prev, seq, checksum, eventTs });
     const verdict = this.seqr.delta(first, last, prev, seq);
-    if (verdict === 'skip') {
-      this.counters.skippedDeltas++;
-      return;
-    }
-    if (verdict === 'break') {
-      this.resync('sequence', this.seqr.why);
-      if (this.seqr.outOfBand) this.hold({ bids, asks, first, last, prev, seq, checksum, eventTs });
-      return;
-    }
+    if (verdict !== 'apply') return this.notApplied(verdict, { bids, asks, first, last, prev, seq, checksum, eventTs });
+    const book = this.book;
     const outBids = this.outBids;
     const outAsks = this.outAsks;
-    const bad = this.book.apply(this.book.bids, bids, outBids) ?? this.book.apply(this.book.asks, asks, outAsks);
+    let bad = book.apply(book.bids, bids, outBids);
+    if (bad === undefined) bad = book.apply(book.asks, asks, outAsks);
     if (bad !== undefined || this.failsChecks(checksum)) {
       outBids.length = outAsks.length = 0;
       if (bad !== undefined) this.bad(bad);
       return;
     }
     // The filled scratch arrays go out as the payload's own; a side that was used gets a new one.
-    const n = outBids.length + outAsks.length;
-    if (n === 0) return;
-    if (outBids.length > 0) this.outBids = [];
-    if (outAsks.length > 0) this.outAsks = [];
-    this.counters.changes++;
-    this.counters.levelsChanged += n;
-    this.host.emit({ type: 'change', bids: outBids.length === 0 ? NONE : outBids, asks: outAsks.length === 0 ? NONE : outAsks }, eventTs);
+    const nb = outBids.length;
+    const na = outAsks.length;
+    if (nb + na === 0) return;
+    if (nb > 0) this.outBids = [];
+    if (na > 0) this.outAsks = [];
+    const counters = this.counters;
+    counters.changes++;
+    counters.levelsChanged += nb + na;
+    this.host.emit({ type: 'change', bids: nb === 0 ? NONE : outBids, asks: na === 0 ? NONE : outAsks }, eventTs);
+  }
+
+  /** A delta while the book is not live: an out-of-band venue holds it for the coming snapshot. */
+  private deltaNotLive(h: Held): void {
+    if (this.state === 'down' && this.seqr.outOfBand) {
+      // The stream is back: hold from here and fetch a snapshot to put under it.
+      this.state = 'syncing';
+      this.schedule(this.backoff.next(this.host.now()));
+    }
+    if (this.state !== 'syncing') return;
+    if (!this.seqr.outOfBand) {
+      this.counters.deltasBeforeSnapshot++;
+      return;
+    }
+    this.hold(h);
+  }
+
+  /** A live delta the sequencer skipped or found broken. */
+  private notApplied(verdict: 'skip' | 'break', h: Held): void {
+    if (verdict === 'skip') {
+      this.counters.skippedDeltas++;
+      return;
+    }
+    this.resync('sequence', this.seqr.why);
+    if (this.seqr.outOfBand) this.hold(h);
   }
 
   /**
