@@ -7,7 +7,7 @@ import { spawnActor } from '../actors/nact';
 import type { Identifier } from './identifier';
 import type { Pattern } from './pattern';
 import type { RouterPort } from './port';
-import type { StreamDirectory } from './streams';
+import type { JoinCandidate, StreamDirectory } from './streams';
 import { RoutingTable, type LookupEntry } from './table';
 
 /** Anything the router delivers to: a session's out-buffer. */
@@ -34,6 +34,8 @@ export type RouterMsg =
   /** `last`: the target first gets the latest message of each flowing stream it starts receiving. */
   | { readonly type: 'bind'; readonly pattern: Pattern; readonly target: RouteTarget; readonly last?: boolean }
   | { readonly type: 'unbind'; readonly pattern: Pattern; readonly target: RouteTarget }
+  /** A target already bound lost what it held (a restarted worker): it gets each matching stateful stream's state again. */
+  | { readonly type: 'restate'; readonly pattern: Pattern; readonly target: RouteTarget }
   | { readonly type: 'unbind-all'; readonly target: RouteTarget }
   /** A stream is gone: forget what was memoised for it. */
   | { readonly type: 'forget'; readonly id: Identifier }
@@ -179,10 +181,22 @@ function bind(port: RouterPort, state: RouterState, pattern: Pattern, target: Ro
       if (counter.last !== undefined) target.offer({ ...counter.last, cached: true });
       continue;
     }
-    const payload = counter.state?.();
-    if (payload === undefined) continue;
-    target.offer({ type: 'message', id: counter.id, seq: counter.seq, epoch: counter.epoch, ts: state.clock.now(), eventTs: undefined, payload, size: messageBytes(payload), state: true });
+    offerState(state, target, counter);
   }
+}
+
+/** Like a join's state, for a target that stays bound: what waits is routed first, then the state. */
+function restate(port: RouterPort, state: RouterState, pattern: Pattern, target: RouteTarget): void {
+  const candidates = state.streams.joinable(pattern, false);
+  if (candidates.length === 0) return;
+  drain(port, state);
+  for (const { counter, kind } of candidates) if (kind !== 'cached') offerState(state, target, counter);
+}
+
+function offerState(state: RouterState, target: RouteTarget, counter: JoinCandidate['counter']): void {
+  const payload = counter.state?.();
+  if (payload === undefined) return;
+  target.offer({ type: 'message', id: counter.id, seq: counter.seq, epoch: counter.epoch, ts: state.clock.now(), eventTs: undefined, payload, size: messageBytes(payload), state: true });
 }
 
 function handle(port: RouterPort, state: RouterState, msg: RouterMsg): RouterState {
@@ -196,6 +210,9 @@ function handle(port: RouterPort, state: RouterState, msg: RouterMsg): RouterSta
       return state;
     case 'unbind':
       state.table.unbind(msg.pattern, msg.target);
+      return state;
+    case 'restate':
+      restate(port, state, msg.pattern, msg.target);
       return state;
     case 'unbind-all':
       state.table.unbindAll(msg.target);

@@ -17,4 +17,7 @@ test('a short chaos soak keeps every invariant', async () => {
   expect(report.operations.total).toBeGreaterThan(100);
   expect(report.messages.delivered).toBeGreaterThan(1_000);
   expect(report.leaksFound).toBe(0);
+  // Books on all three venues, each compared with its venue's after snapshots and when held still.
+  expect(report.books.map((b) => b.venue)).toEqual(['binance', 'bybit', 'okx']);
+  for (const b of report.books) expect(Math.min(b.snapshots.equal, b.quiet.equal)).toBeGreaterThan(0);
 }, 120_000);

@@ -110,6 +110,7 @@ export function buildManagerParts(self: ActorHandle<ManagerMsg>, config: Manager
   };
   const workerEnv: WorkerEnv = {
     configure: { ...configureEnv, maxPatterns: Number.MAX_SAFE_INTEGER, rebind: (inputs, next) => inputs.rebind(next, (msg) => router.send(msg)) },
+    toRouter: (msg) => router.send(msg),
     dependencies: (ns) => {
       const record = set.get(ns);
       return record instanceof WorkerRecord ? record.inputs.namespaces() : undefined;

@@ -31,6 +31,8 @@ export class InputSubscriber implements Subscriber {
 
 export interface InputsEnv {
   readonly configure: ConfigureEnv<InputSubscriber>;
+  /** Sends to the router's current incarnation. */
+  readonly toRouter: (msg: RouterMsg) => void;
   /** The namespaces worker `name` takes input from now; undefined when `name` is not a worker. */
   readonly dependencies: (name: string) => ReadonlySet<string> | undefined;
 }
@@ -127,6 +129,16 @@ export class WorkerInputs {
   }
 
   /** The worker is gone for good: every input is released. */
+  /**
+   * A new worker incarnation starts with empty derivations: every stateful input it is bound to
+   * (a book) hands it its state again, in order with the messages, as a joiner would get it.
+   */
+  restate(): Promise<void> {
+    return this.queue.run(async () => {
+      for (const b of this.subscriber.bindings.values()) this.env.toRouter({ type: 'restate', pattern: b.pattern, target: this.subscriber.outbox });
+    });
+  }
+
   async close(): Promise<void> {
     this.needs.clear();
     await this.applyQuietly();

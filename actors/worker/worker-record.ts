@@ -92,7 +92,10 @@ export class WorkerRecord extends ProviderRecord {
 
   override async restartDue(incarnation: number): Promise<void> {
     await super.restartDue(incarnation);
-    if (this.state === 'running') await this.inputs.keepOnly(new Set(this.streams.wanted().map((id) => id.canonical)));
+    if (this.state !== 'running') return;
+    await this.inputs.keepOnly(new Set(this.streams.wanted().map((id) => id.canonical)));
+    // Its streams are subscribed again on the new incarnation: a book input's state must follow, or its book stays empty.
+    await this.inputs.restate();
   }
 
   override async stop(): Promise<void> {

@@ -38,6 +38,11 @@ export class FakeBinanceDepth {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** The venue's clock: the `E` of the last delta sent, and of a snapshot served now. */
+  get now(): number {
+    return this.time;
+  }
+
   feed(symbol: string): BinanceFeed {
     const feed = this.feeds.get(symbol);
     if (!feed) throw new Error(`no book for ${symbol}`);

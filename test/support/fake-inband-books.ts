@@ -38,6 +38,11 @@ export class InBandBooks {
     return this.venue === 'bybit' ? JSON.stringify(bybitFrame(name, 'snapshot', symbol, s.bids, s.asks, s.id, s.seq, ++this.time)) : JSON.stringify(okxFrame(symbol, 'snapshot', s, -1, ++this.time));
   }
 
+  /** The venue's clock: the stamp of the last delta or snapshot sent (each later one is larger). */
+  get now(): number {
+    return this.time;
+  }
+
   feed(symbol: string): BybitFeed | OkxFeed {
     const feed = this.feeds.get(symbol);
     if (!feed) throw new Error(`no book for ${symbol}`);

@@ -2,6 +2,7 @@ import { parseIdentifier } from '../../router/identifier';
 import { BarsWorker } from '../../workers/bars/bars-worker';
 import { until } from './holds';
 import { PUBLISH_NS } from './patterns';
+import { BOOK_VENUES } from './venue-books';
 import type { World } from './world';
 
 /** Only asked for the inputs of a bar stream, which need no running worker. */
@@ -38,7 +39,7 @@ export async function subscriptionDiff(world: World): Promise<SubscriptionDiff> 
     for (const id of (await world.service.explain(pattern)).streams) {
       // A derived stream is the worker's; what a provider must serve for it is its input.
       // The venue's books are checked by their own audit (its provider keeps its own set).
-      if (id.startsWith('bybit::') || id.startsWith('books::')) continue;
+      if (id.startsWith('books::') || BOOK_VENUES.some((v) => id.startsWith(`${v}::`))) continue;
       if (!id.startsWith('bars::')) wanted.add(id);
       else for (const input of BARS.inputs(parseIdentifier(id))) for (const s of (await world.service.explain(input)).streams) wanted.add(s);
     }

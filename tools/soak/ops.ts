@@ -4,6 +4,7 @@ import type { World } from './world';
 import { CALL_TIMEOUT_MS } from './world';
 import { anyPattern, PUBLISH_IDS, PUBLISH_NS, SCRIPT } from './patterns';
 import type { ScriptedMethod } from '../../testkit/scripted-provider';
+import { BOOK_VENUES } from './venue-books';
 
 /** How often each operation is tried, relative to the others. */
 export const WEIGHTS = {
@@ -166,8 +167,15 @@ export function operations(world: World, prng: Prng): (kind: OpKind) => OpStart 
     },
     'worker.throw': () => fault('worker:receive-throw', () => world.workerFaults.throwNextReceive()),
     'worker.timer-throw': () => fault('worker:timer-throw', () => world.workerFaults.throwFromTimer(prng.int(0, 50))),
-    'venue.drop': () => fault('venue:drop', () => world.venue.dropConnections()),
-    'venue.break': () => fault('venue:book-break', () => world.venue.breakBook(prng.int(0, 99))),
+    'venue.drop': () => {
+      const venue = prng.pick(BOOK_VENUES);
+      return fault(`venue:${venue}-drop`, () => world.venue.dropConnections(venue));
+    },
+    'venue.break': () => {
+      if (world.venue.holding) return 'skip';
+      const venue = prng.pick(BOOK_VENUES);
+      return fault(`venue:${venue}-book-break`, () => world.venue.breakBook(venue, prng.int(0, 99)));
+    },
     // Between incarnations (a restart under way) there is no context to fail.
     'script.fail': () => fault('script:ctx.fail', () => script.running && script.fail(new Error('soak: ctx.fail'))),
     'script.timer-throw': () => fault('script:timer-throw', () => script.running && script.throwFromTimer(new Error('soak: timer throw'), prng.int(0, 50))),

@@ -38,7 +38,11 @@ const GOOD = [
   'bars::bar[interval=1s;venue=synthetic].ethusdt',
   'bybit::btcusdt.book',
   'bybit::*.book',
+  'binance::ethusdt.book',
+  'okx::*.book',
   'books::book[depth=5;interval=200ms;venue=bybit].btcusdt',
+  'books::book[depth=5;interval=200ms;venue=binance].btcusdt',
+  'books::book[depth=5;interval=200ms;venue=okx].eth-usdt-swap',
 ];
 
 /** A fast, fat stream, so a socket that stops reading fills its buffers within seconds. */

@@ -1,3 +1,5 @@
+import type { CheckCounts, VenueBookFacts } from './book-audit';
+
 /** One invariant's verdict, with what was measured. */
 export interface InvariantResult {
   readonly name: string;
@@ -20,6 +22,8 @@ export interface SoakReport {
   readonly effects: { readonly providerRestarts: Readonly<Record<string, number>>; readonly routerRestarts: number; readonly routerDropped: number; readonly workerRestarts: number; readonly workerInputsDropped: number };
   /** The bar audit: closed tick bars seen, matched against their input, alignments broken by a notice. */
   readonly derived: { readonly bars: number; readonly checked: number; readonly breaks: number };
+  /** Per venue: the book faults injected and the audit session's comparisons with the venue's book. */
+  readonly books: readonly VenueBookFacts[];
   readonly messages: { readonly emittedByProviders: number; readonly delivered: number; readonly jumps: number; readonly skippedAcrossReconfigures: number; readonly dropsAnnounced: number; readonly lineages: number; readonly overWebSocket: { readonly delivered: number; readonly dropsAnnounced: number } };
   readonly leaksFound: number;
   readonly heap: { readonly baselineMB: number; readonly afterMB: number; readonly codeGrowthMB: number; readonly allowanceMB: number };
@@ -57,6 +61,10 @@ export function formatReport(r: SoakReport): string {
     .join(', ');
   lines.push(`service saw: provider restarts ${restarts}; router restarts ${r.effects.routerRestarts}; router dropped ${r.effects.routerDropped}; bars worker restarts ${r.effects.workerRestarts}, inputs it lost ${r.effects.workerInputsDropped}`);
   lines.push(`derived: ${r.derived.bars} tick bars audited, ${r.derived.checked} matched against their input trades, ${r.derived.breaks} alignment breaks by notices`);
+  const checks = (c: CheckCounts): string => `${c.equal} equal, ${c.skipped} skipped, ${c.unequal} unequal`;
+  for (const v of r.books) {
+    lines.push(`books ${v.venue}: ${v.breaks} breaks, ${v.drops} venue disconnects; ${v.gaps} gaps, ${v.resyncs} resync snapshots; snapshot checks ${checks(v.snapshots)}; quiet-point checks ${checks(v.quiet)}`);
+  }
   const m = r.messages;
   lines.push(`messages: emitted by providers ${m.emittedByProviders}, delivered to soak clients ${m.delivered}, seq skipped while bound ${m.jumps}, drops announced ${m.dropsAnnounced}, seq skipped across reconfigures ${m.skippedAcrossReconfigures} (${m.lineages} client lineages); over WebSocket alone: delivered ${m.overWebSocket.delivered}, drops announced ${m.overWebSocket.dropsAnnounced}`);
   lines.push(`leaks found: ${r.leaksFound}`);

@@ -15,6 +15,7 @@ import type { SoakReport } from './report';
 import { summarize, type LineageSummary } from './lineages';
 import { judge } from './verdict';
 import type { Tally } from './tally';
+import type { BookFacts } from './venue-books';
 import { startObservers, startWorld } from './world';
 
 /** Everything a run measured, before it is judged. */
@@ -34,18 +35,6 @@ export interface RunFacts {
   readonly derived: DerivedFacts;
   readonly reconnecting: ReconnectFacts;
   readonly books: BookFacts;
-}
-
-/** What the venue books' audit found (plain numbers). */
-export interface BookFacts {
-  readonly breaks: number;
-  readonly drops: number;
-  readonly gaps: number;
-  readonly resyncs: number;
-  readonly quietChecks: number;
-  readonly quietSkipped: number;
-  readonly crossedOrEarly: number;
-  readonly violations: readonly string[];
 }
 
 /** What the client-library clients went through (plain numbers). */
@@ -167,8 +156,7 @@ async function runBody(options: SoakOptions, actors: ActorCensus) {
     stalled: after.reconnectStalled,
     findings: rc.flatMap((c) => c.checker.findings.map((x) => `${c.name} ${x.kind} ${x.id} ${x.from.epoch}:${x.from.seq} -> ${x.to.epoch}:${x.to.seq}`)),
   };
-  const v = world.venue;
-  const books: BookFacts = { breaks: v.breaks, drops: v.drops, gaps: v.gaps, resyncs: v.resyncs, quietChecks: v.quietChecks, quietSkipped: v.quietSkipped, crossedOrEarly: v.crossed, violations: [...v.violations] };
+  const books = world.venue.facts();
   return { chaosMs, tally: world.tally, lineages: summarize(world.audits), foreign, after, teardown: down, derived, reconnecting, books };
 }
 

@@ -1,179 +1,197 @@
 import type { Envelope } from '../../common/envelope';
-import type { BookPayload } from '../../common/market';
 import type { DataService } from '../../data-service';
-import { BybitProvider } from '../../providers/bybit';
-import { parseIdentifier } from '../../router/identifier';
-import { BookReplica } from '../../testkit/book-replica';
-import { FakeBybit } from '../../test/support/fake-bybit';
-import { InBandBooks } from '../../test/support/fake-inband-books';
+import { AuditedBook, type CheckCounts, type VenueBookFacts } from './book-audit';
+import { startBookVenues, type SoakBookVenue } from './book-venues';
 
-const SYMBOLS = ['btcusdt', 'ethusdt'] as const;
 const STEP_MS = 25;
 const QUIET_CHECK_MS = 5_000;
+/** How long a quiet point holds the venues still for the deltas in flight to land. */
+const QUIET_HOLD_MS = 2_000;
 
-/** The book streams the soak's clients may ask for (the venue's name is `bybit`). */
-export const VENUE_BOOKS = SYMBOLS.map((s) => `bybit::${s}.book`);
+/** The venues' names: the namespaces of the book streams (their own audit, not invariant 1's). */
+export const BOOK_VENUES = ['binance', 'bybit', 'okx'] as const;
+
+/** The book streams the audit session holds, and clients may ask for. */
+export const VENUE_BOOKS = ['binance::btcusdt.book', 'binance::ethusdt.book', 'bybit::btcusdt.book', 'bybit::ethusdt.book', 'okx::btc-usdt-swap.book', 'okx::eth-usdt-swap.book'];
+
+/** What the venue books' audit found (plain data, no reference into the world). */
+export interface BookFacts {
+  readonly venues: readonly VenueBookFacts[];
+  readonly violations: readonly string[];
+}
+
+interface VenueTally {
+  breaks: number;
+  drops: number;
+  readonly quiet: CheckCounts;
+  readonly snapshots: CheckCounts;
+}
+
+const counts = (): CheckCounts => ({ equal: 0, skipped: 0, unequal: 0 });
 
 /**
- * Order books from a fake venue (Bybit v5 on 127.0.0.1, the local fake the tests use, written from
- * the venue's public WebSocket docs) through the real provider, under chaos: connections dropped
- * and deltas lost or misnumbered at random. One audit session outside the chaos rebuilds each book
- * from what it receives and checks: never crossed, no change before a snapshot, a `resync`
- * snapshot after every `gap` before any change, and at quiet points (the venue held still until
- * the deltas in flight landed) equal to the venue's book.
+ * Order books from the three fake venues through their real providers, under chaos: connections
+ * dropped, deltas lost or misnumbered (and, on OKX, a wrong checksum) at random. One audit
+ * session outside the chaos rebuilds every book (`AuditedBook`); each snapshot it receives is
+ * compared with the venue's book as it was at the snapshot's event time, and every 5 s the venues
+ * hold still until the deltas in flight land and every book must equal its venue's (a book whose
+ * resync is under way is skipped); after the chaos the same once more. Venue-agnostic: a venue
+ * only says how it is driven (`SoakBookVenue`).
  */
 export class VenueBooks {
-  readonly books = new InBandBooks('bybit', SYMBOLS, 7);
-  breaks = 0;
-  drops = 0;
-  quietChecks = 0;
-  /** Quiet points given up because a gap came while waiting (the book was resyncing). */
-  quietSkipped = 0;
   readonly violations: string[] = [];
-  private readonly replicas = new Map<string, { replica: BookReplica; broken: boolean; resyncs: number; gaps: number }>();
+  private readonly tallies = new Map<string, VenueTally>();
+  private readonly books: AuditedBook[] = [];
+  private readonly byId = new Map<string, AuditedBook>();
   private stepper: ReturnType<typeof setInterval> | undefined;
   private paused = false;
   private lastQuiet = Date.now();
   private checking = false;
-  /** Deltas sent since the last break: a lost delta only shows when the next one arrives. */
+  /** Steps since the last break: a lost delta only shows when the next one arrives. */
   private sinceBreak = 0;
   /** The final check has begun: no more quiet points. */
   private final = false;
 
-  private constructor(readonly fake: FakeBybit) {
-    this.books.publisher = { publishDelta: (name, symbol, d) => fake.publish(name, 'delta', { s: symbol.toUpperCase(), b: d.bids, a: d.asks, u: d.first, seq: d.seq }) };
+  private constructor(private readonly venues: readonly SoakBookVenue[]) {
+    for (const venue of venues) {
+      const tally: VenueTally = { breaks: 0, drops: 0, quiet: counts(), snapshots: counts() };
+      this.tallies.set(venue.name, tally);
+      for (const symbol of venue.symbols) {
+        const book = new AuditedBook(venue, symbol, tally.snapshots, this.violations);
+        this.books.push(book);
+        this.byId.set(book.id, book);
+      }
+    }
   }
 
   static async start(service: DataService): Promise<VenueBooks> {
-    let venue: VenueBooks | undefined;
-    const fake = await FakeBybit.start({ symbols: SYMBOLS.map((s) => s.toUpperCase()), onSubscribed: (topic, c) => {
-      const text = venue?.books.snapshotFor(topic);
-      if (text !== undefined) c.send(text);
-    } });
-    venue = new VenueBooks(fake);
-    await service.addProvider('bybit', () => new BybitProvider({ baseUrl: fake.url, symbols: [...SYMBOLS], pingIntervalMs: 1_000, staleTimeoutMs: 5_000 }));
-    venue.stepper = setInterval(() => venue!.tick(), STEP_MS);
+    const venue = new VenueBooks(await startBookVenues(service));
+    venue.stepper = setInterval(() => venue.tick(), STEP_MS);
     return venue;
   }
 
   /** The audit session: outside the chaos, a buffer that never overflows. */
   async audit(service: DataService): Promise<void> {
-    for (const s of SYMBOLS) this.replicas.set(parseIdentifier(`bybit::${s}.book`).canonical, { replica: new BookReplica(), broken: false, resyncs: 0, gaps: 0 });
     const session = await service.newSession({ idleAfterMs: 0 });
     (await service.attachClient(session, { outBuffer: 1_000_000 })).envelopes.subscribe((e) => this.observe(e));
     await service.configureSession(session, VENUE_BOOKS);
   }
 
-  /** A delta lost on the way, or numbered wrong: the book must resync. */
-  breakBook(pick: number): void {
-    this.breaks++;
+  /**
+   * The venues are held still (a quiet point): a break now could not show (no delta follows a
+   * lost one), so the book would differ with no gap to say why. The chaos leaves them alone.
+   */
+  get holding(): boolean {
+    return this.paused;
+  }
+
+  /** A delta of one of `venue`'s books lost on the way or altered: that book must resync. */
+  breakBook(venue: string, pick: number): void {
+    const v = this.venue(venue);
+    this.tally(venue).breaks++;
     this.sinceBreak = 0;
-    this.books.step(SYMBOLS[pick % SYMBOLS.length], pick % 2 === 0 ? 'lost' : 'wrong-seq');
+    const symbol = v.symbols[pick % v.symbols.length];
+    v.step(symbol, v.breaks[Math.floor(pick / v.symbols.length) % v.breaks.length]);
+    this.books.find((b) => b.venue === v && b.symbol === symbol)?.record();
   }
 
-  /** Every connection to the venue dropped without a close handshake. */
-  dropConnections(): void {
-    this.drops++;
-    for (const c of this.fake.open) c.drop();
+  /** Every connection to `venue` dropped without a close handshake. */
+  dropConnections(venue: string): void {
+    this.tally(venue).drops++;
+    this.venue(venue).drop();
   }
 
-  get gaps(): number {
-    return [...this.replicas.values()].reduce((n, r) => n + r.gaps, 0);
+  facts(): BookFacts {
+    return {
+      venues: this.venues.map((v) => {
+        const t = this.tally(v.name);
+        const books = this.books.filter((b) => b.venue === v);
+        const sum = (f: (b: AuditedBook) => number): number => books.reduce((n, b) => n + f(b), 0);
+        return { venue: v.name, breaks: t.breaks, drops: t.drops, gaps: sum((b) => b.gaps), resyncs: sum((b) => b.resyncs), quiet: { ...t.quiet }, snapshots: { ...t.snapshots }, crossedOrEarly: sum((b) => b.crossedOrEarly) };
+      }),
+      violations: [...this.violations],
+    };
   }
 
-  get resyncs(): number {
-    return [...this.replicas.values()].reduce((n, r) => n + r.resyncs, 0);
-  }
-
-  get crossed(): number {
-    return [...this.replicas.values()].reduce((n, r) => n + r.replica.crossedSeen + r.replica.changeBeforeSnapshot, 0);
-  }
-
-  /** The final quiet point: the venue holds still until every book matches, or `timeoutMs` passes. */
+  /** The final quiet point: resyncs under way finish with the venues moving, then they hold still until every book matches. */
   async finalCheck(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     // Let a delta after the last break land first, so a loss just before the end shows and resyncs.
     this.final = true;
     await this.waitTicks(2);
+    // An out-of-band venue's book fetches its snapshot again only once a delta comes after a reconnect.
+    await this.waitFor(() => this.books.every((b) => !b.broken), deadline - Date.now());
     this.paused = true;
-    if (!(await this.waitEqual(timeoutMs))) this.violations.push(`after the chaos: ${this.mismatch()}`);
-    else this.quietChecks++;
+    await this.waitFor(() => this.books.every((b) => b.equal()), Math.max(QUIET_HOLD_MS, deadline - Date.now()));
+    for (const b of this.books) {
+      if (b.equal()) this.tally(b.venue.name).quiet.equal++;
+      else this.unequal(b, `after the chaos: ${b.id} differs from the venue's book${b.broken ? ' (a resync never came)' : ''}`);
+    }
   }
 
   async stop(): Promise<void> {
     if (this.stepper !== undefined) clearInterval(this.stepper);
-    await this.fake.close();
+    await Promise.all(this.venues.map((v) => v.stop()));
+  }
+
+  private venue(name: string): SoakBookVenue {
+    const v = this.venues.find((x) => x.name === name);
+    if (v === undefined) throw new Error(`no book venue ${name}`);
+    return v;
+  }
+
+  private tally(name: string): VenueTally {
+    return this.tallies.get(name)!;
   }
 
   private tick(): void {
     if (this.paused) return;
-    for (const s of SYMBOLS) this.books.step(s);
+    for (const b of this.books) {
+      b.venue.step(b.symbol);
+      b.record();
+    }
     this.sinceBreak++;
     if (!this.checking && !this.final && this.sinceBreak > 1 && Date.now() - this.lastQuiet > QUIET_CHECK_MS) void this.quietPoint();
   }
 
-  /** Holds the venue still until the books match; a gap meanwhile means a resync is under way: skipped. */
+  /** Holds the venues still until every book matches; a book that had a gap meanwhile is resyncing: skipped. */
   private async quietPoint(): Promise<void> {
     this.checking = true;
     this.paused = true;
-    const gaps = this.gaps;
-    const equal = await this.waitEqual(2_000);
-    if (equal) this.quietChecks++;
-    else if (this.gaps !== gaps || [...this.replicas.values()].some((r) => r.broken)) this.quietSkipped++;
-    else this.violations.push(`quiet point: ${this.mismatch()}`);
+    const gaps = this.books.map((b) => b.gaps);
+    await this.waitFor(() => this.books.every((b) => b.broken || b.equal()), QUIET_HOLD_MS);
+    this.books.forEach((b, i) => {
+      if (b.equal()) this.tally(b.venue.name).quiet.equal++;
+      else if (b.broken || b.gaps !== gaps[i]) this.tally(b.venue.name).quiet.skipped++;
+      else this.unequal(b, `quiet point: ${b.id} differs from the venue's book`);
+    });
     this.lastQuiet = Date.now();
     this.paused = false;
     this.checking = false;
+  }
+
+  private unequal(b: AuditedBook, finding: string): void {
+    this.tally(b.venue.name).quiet.unequal++;
+    if (this.violations.length < 10) this.violations.push(finding);
   }
 
   private async waitTicks(n: number): Promise<void> {
     while (this.checking || this.sinceBreak < n) await new Promise((resolve) => setTimeout(resolve, STEP_MS));
   }
 
-  private async waitEqual(timeoutMs: number): Promise<boolean> {
+  /** Polls until `done` holds or `timeoutMs` passes. */
+  private async waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (!this.equal()) {
+    while (!done()) {
       if (Date.now() > deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     return true;
   }
 
-  private equal(): boolean {
-    return SYMBOLS.every((s) => JSON.stringify(this.replicas.get(parseIdentifier(`bybit::${s}.book`).canonical)?.replica.levels()) === JSON.stringify(this.books.levels(s)));
-  }
-
-  private mismatch(): string {
-    return SYMBOLS.filter((s) => JSON.stringify(this.replicas.get(parseIdentifier(`bybit::${s}.book`).canonical)?.replica.levels()) !== JSON.stringify(this.books.levels(s)))
-      .map((s) => `${s} book differs from the venue's`)
-      .join(', ');
-  }
-
   private observe(e: Envelope): void {
-    if (e.type === 'notice') {
-      if (e.kind === 'gap') {
-        const r = this.replicas.get(e.id);
-        if (r !== undefined) {
-          r.gaps++;
-          r.broken = true;
-        }
-      } else if (e.kind === 'dropped' || e.kind === 'disconnected') this.violations.push(`the audit session lost messages (${e.kind})`);
-      return;
-    }
-    const r = this.replicas.get(e.id);
-    if (r === undefined) return;
-    const payload = e.payload as unknown as BookPayload;
-    if (r.broken) {
-      if (payload.type === 'change') {
-        if (this.violations.length < 10) this.violations.push(`${e.id} seq ${e.seq}: a change after a gap, before the resync snapshot`);
-        return;
-      }
-      r.broken = false;
-      r.resyncs++;
-    }
-    const before = r.replica.crossedSeen + r.replica.changeBeforeSnapshot;
-    r.replica.apply(payload);
-    if (r.replica.crossedSeen + r.replica.changeBeforeSnapshot > before && this.violations.length < 10) {
-      this.violations.push(`${e.id} seq ${e.seq}${e.state === true ? ' (state)' : ''}: ${r.replica.crossedSeen > 0 ? 'crossed' : 'a change before any snapshot'} after ${payload.type}`);
-    }
+    if (e.type !== 'notice') return this.byId.get(e.id)?.message(e);
+    if (e.kind === 'gap') this.byId.get(e.id)?.gap();
+    else if ((e.kind === 'dropped' || e.kind === 'disconnected') && this.violations.length < 10) this.violations.push(`the audit session lost messages (${e.kind})`);
   }
 }
