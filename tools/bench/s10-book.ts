@@ -158,8 +158,8 @@ function sortedArrayPass(feed: Feed): { emitted: number; levels: number; seconds
 }
 
 /**
- * Scenario 10: book maintenance on one core. A seeded book of ~2×500 levels and its deltas
- * (1–4 levels each, in venue text) go through a BookKeeper: sequence check, parse, skip-list
+ * Scenario 10: book maintenance on one core. A seeded book of ~2×1000 levels and its deltas
+ * (1–4 levels each, in venue text) go through a BookKeeper: sequence check, parse, B+tree
  * update, crossed check, one `change` payload per delta. Beside it the same work on sorted arrays.
  * Rates are per CPU second of this process, so other load on the machine does not skew them.
  */
