@@ -1,5 +1,6 @@
 import type { Payload } from '../common/json';
-import { BYTES, CLEAR, FALSE, F64, I32, JSON_TEXT, LIST, MAX_SHAPES, NEST_LIMIT, NEW_SHAPE, NULL, REPEAT, SHAPE, SHAPE8, STR16, STR32, STR8, TRUE } from './value-tags';
+import { ByteWriter } from './byte-writer';
+import { CLEAR, FALSE, LIST, MAX_SHAPES, NEST_LIMIT, NEW_SHAPE, NULL, REPEAT, SHAPE, SHAPE8, TRUE } from './value-tags';
 
 const FITS = 0;
 const MISFIT = 1;
@@ -15,17 +16,14 @@ interface Shape {
 }
 
 /**
- * Writes payloads in the link's binary value format (value-tags.ts) into one growing buffer,
- * reused batch after batch: numbers as int32 or float64, short strings as latin-1 bytes, each
- * object layout's keys once per batch, unchanged members as one byte. That is what makes a batch
+ * Writes payloads in the link's binary value format (value-tags.ts), batch after batch into one
+ * buffer: numbers as int32 or float64, short strings as latin-1 bytes (ByteWriter), each object
+ * layout's keys once per batch, unchanged members as one byte. That is what makes a batch
  * cheaper than JSON text at both ends: no number printing or parsing, far fewer bytes on the wire.
  * Anything JSON treats specially (a `toJSON`, a class instance, an undefined member) goes as
  * JSON text instead, so the importer gets exactly what JSON would have given it.
  */
-export class ValueWriter {
-  private buf = Buffer.allocUnsafe(1 << 16);
-  private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
-  private at = 0;
+export class ValueWriter extends ByteWriter {
   private shapes: Shape[] = [];
   private readonly byKeys = new Map<string, Shape>();
   /** The layout last written at each depth: tried first for the next object there. */
@@ -35,46 +33,16 @@ export class ValueWriter {
   /** Set while a payload is written again after a misfit: layouts are looked up by their keys. */
   private slow = false;
 
-  /** Starts a batch; its first `head` bytes are the caller's (`bytes`, `view`). */
+  /** Starts a batch; its first `head` bytes are the caller's (`bytes`, `data`). */
   begin(head: number): void {
-    this.at = 0;
+    this.reset(head);
     this.shapes = [];
     this.byKeys.clear();
     this.recent.length = 0;
-    this.room(head);
-    this.at = head;
-  }
-
-  /** The batch so far; valid until the next `begin` or write. */
-  get bytes(): Buffer {
-    return this.buf;
-  }
-
-  get data(): DataView {
-    return this.view;
-  }
-
-  get length(): number {
-    return this.at;
-  }
-
-  /** Makes room for `n` more bytes at `length` and returns where they start. */
-  reserve(n: number): number {
-    this.room(n);
-    const at = this.at;
-    this.at += n;
-    return at;
   }
 
   payload(value: Payload): void {
-    if (value instanceof Uint8Array) {
-      this.room(5 + value.byteLength);
-      this.buf[this.at] = BYTES;
-      this.view.setUint32(this.at + 1, value.byteLength, true);
-      this.buf.set(value, this.at + 5);
-      this.at += 5 + value.byteLength;
-      return;
-    }
+    if (value instanceof Uint8Array) return this.raw(value);
     const at = this.at;
     const shapes = this.shapes.length;
     try {
@@ -124,20 +92,6 @@ export class ValueWriter {
         // undefined, functions, symbols: JSON leaves them out of objects (bigint: it throws).
         return false;
     }
-  }
-
-  private number(v: number): void {
-    this.room(9);
-    if ((v | 0) === v) {
-      // -0 too: JSON text makes it 0.
-      this.buf[this.at] = I32;
-      this.view.setInt32(this.at + 1, v, true);
-      this.at += 5;
-    } else if (Number.isFinite(v)) {
-      this.buf[this.at] = F64;
-      this.view.setFloat64(this.at + 1, v, true);
-      this.at += 9;
-    } else this.buf[this.at++] = NULL;
   }
 
   private list(items: readonly unknown[], depth: number): boolean {
@@ -240,59 +194,5 @@ export class ValueWriter {
     this.at += 5;
     for (const key of keys) this.string(key);
     return shape;
-  }
-
-  /** Latin-1 bytes while every char fits one; otherwise UTF-16 code units, so lone surrogates survive. */
-  private string(s: string): void {
-    const n = s.length;
-    const short = n < 256;
-    this.room(5 + n);
-    const start = this.at;
-    let p = start + (short ? 2 : 5);
-    const buf = this.buf;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c > 255) return this.wide(s, start);
-      buf[p++] = c;
-    }
-    buf[start] = short ? STR8 : STR32;
-    if (short) buf[start + 1] = n;
-    else this.view.setUint32(start + 1, n, true);
-    this.at = p;
-  }
-
-  private wide(s: string, start: number): void {
-    this.at = start;
-    this.room(5 + 2 * s.length);
-    this.buf[this.at] = STR16;
-    this.view.setUint32(this.at + 1, s.length, true);
-    this.buf.write(s, this.at + 5, 'utf16le');
-    this.at += 5 + 2 * s.length;
-  }
-
-  /** JSON text of `v` (throws as JSON.stringify does, for a cycle or a bigint). */
-  private json(v: unknown): true {
-    const text = JSON.stringify(v) ?? 'null';
-    const n = Buffer.byteLength(text);
-    this.room(5 + n);
-    this.buf[this.at] = JSON_TEXT;
-    this.view.setUint32(this.at + 1, n, true);
-    this.buf.write(text, this.at + 5, 'utf8');
-    this.at += 5 + n;
-    return true;
-  }
-
-  private tag(t: number): true {
-    this.room(1);
-    this.buf[this.at++] = t;
-    return true;
-  }
-
-  private room(n: number): void {
-    if (this.at + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
-    this.buf.copy(next, 0, 0, this.at);
-    this.buf = next;
-    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
 }

@@ -60,6 +60,9 @@ describe('link batches', () => {
     // Layouts that change after members that are objects were written.
     expectCrossed(batch([{ a: { x: 1 }, b: 1 }, { a: { x: 2 }, c: 2 }, [{ a: { x: 3 }, b: 3 }, { a: { y: 1 } }, { a: { x: 4 }, b: 4 }], { a: { x: 5 }, b: 5 }]));
     expectCrossed([]);
+    // A batch far larger than the writer's buffer, then a small one again.
+    expectCrossed(batch([{ blob: 'x'.repeat(5_000_000), bytes: null }, new Uint8Array(3_000_000)]));
+    expectCrossed(batch([{ a: 1 }]));
   });
 
   test('any batch of JSON, odd values and bytes reads back as JSON text would have given it', () => {
