@@ -1,6 +1,6 @@
 import type { JsonValue, Payload } from '../common/json';
 import { valueBytes } from '../common/payload-size';
-import { BYTES, CLEAR, FALSE, F64, I32, JSON_TEXT, LIST, NEW_SHAPE, NULL, REPEAT, SHAPE, SHAPE8, STR16, STR32, STR8, TRUE } from './value-tags';
+import { BYTES, CLEAR, FALSE, F64, I32, JSON_TEXT, LIST, NEST_LIMIT, NEW_SHAPE, NULL, REPEAT, SHAPE, SHAPE8, STR16, STR32, STR8, TRUE } from './value-tags';
 
 interface Layout {
   readonly keys: readonly string[];
@@ -84,6 +84,7 @@ export class ValueReader {
       case STR16:
         return this.string();
       case LIST: {
+        if (depth >= NEST_LIMIT) throw deep();
         const n = this.count(1);
         this.at = at + 5;
         const out: JsonValue[] = new Array<JsonValue>(n);
@@ -92,9 +93,11 @@ export class ValueReader {
         return out;
       }
       case NEW_SHAPE:
+        if (depth >= NEST_LIMIT) throw deep();
         return this.object(this.define(), depth);
       case SHAPE8:
       case SHAPE: {
+        if (depth >= NEST_LIMIT) throw deep();
         const wide = buf[at] === SHAPE;
         if (at + (wide ? 3 : 2) > buf.length) throw short();
         const layout = this.layouts[wide ? this.view.getUint16(at + 1, true) : buf[at + 1]];
@@ -123,6 +126,8 @@ export class ValueReader {
     const before = this.bytes;
     for (let i = 0; i < k; i++) {
       const key = this.string();
+      // The writer sends such an object as JSON text: here it would set the object's prototype.
+      if (key === '__proto__') throw new Error('a layout with a __proto__ key');
       keys.push(key);
       keyBytes += key.length + 4;
     }
@@ -193,6 +198,11 @@ export class ValueReader {
     if (n * unit > this.buf.length - at - 5) throw short();
     return n;
   }
+}
+
+/** The writer sends anything nested this deep as JSON text. */
+function deep(): Error {
+  return new Error(`values nested deeper than ${NEST_LIMIT}`);
 }
 
 function short(): Error {

@@ -4,6 +4,7 @@ import { isTesseraError } from '../common/errors';
 import type { Payload } from '../common/json';
 import { messageBytes } from '../common/payload-size';
 import { decodeFrames, encodeFrames, FRAME_VERSION } from '../cluster/frame';
+import { LIST, NEW_SHAPE, NULL, STR8 } from '../cluster/value-tags';
 
 // The link's batch format (cluster/frame.ts): what the importer reads back must be exactly what
 // JSON text would have given it, with the same `size` the exporter's service counted.
@@ -111,6 +112,23 @@ describe('link batches', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  test('bytes the writer never produces are refused: a __proto__ layout, nesting past the limit', () => {
+    // A batch of one null payload, whose last byte (the payload) is replaced.
+    const head = encodeFrames(batch([null])).subarray(0, -1);
+    const withPayload = (...bytes: number[]): Uint8Array => Uint8Array.of(...head, ...bytes);
+    const u32 = (n: number): number[] => [n & 255, (n >> 8) & 255, (n >> 16) & 255, n >>> 24];
+    expect(decode(withPayload(NULL)).map((m) => m.payload)).toEqual([null]);
+    const proto = withPayload(NEW_SHAPE, ...u32(1), STR8, 9, ...Buffer.from('__proto__'), NULL);
+    expect(() => decode(proto)).toThrow(expect.objectContaining({ code: 'BAD_REQUEST', message: expect.stringMatching(/__proto__/) }));
+    const deep = withPayload(...Array.from({ length: 40 }, () => [LIST, ...u32(1)]).flat(), NULL);
+    expect(() => decode(deep)).toThrow(expect.objectContaining({ code: 'BAD_REQUEST', message: expect.stringMatching(/nested deeper/) }));
+    // The writer itself carries both as JSON text.
+    const nested: unknown[] = [];
+    let at = nested;
+    for (let i = 0; i < 40; i++) at.push((at = []));
+    expectCrossed(batch([JSON.parse('{"__proto__": {"x": 1}, "y": 2}'), nested]));
   });
 
   test('a batch of another frame version is refused with NOT_SUPPORTED, naming both versions', () => {
