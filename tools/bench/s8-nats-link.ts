@@ -55,8 +55,9 @@ export async function natsLink(options: BenchOptions): Promise<ScenarioReport> {
   const title = `NATS link: one synthetic stream, node A → nats-server → node B (own processes), window ${WINDOW}`;
   const baseline = 'the same flow to a session on one node with no link (its own service in the driver process)';
   if (natsServerBinary() === undefined) return { scenario: 8, title, baseline, rows: [], details: {}, notes: [`skipped: ${NATS_MISSING}`] };
-  const messages = options.quick ? 50_000 : 200_000;
-  const reps = options.quick ? 1 : 3;
+  // A million messages a run: at 2 M/s a shorter run is over in a scheduler quantum or two.
+  const messages = options.quick ? 50_000 : 1_000_000;
+  const reps = options.quick ? 1 : 5;
   const server = await NatsServer.start();
   const synthetic = new SyntheticProvider({ emitMode: 'manual' });
   const a = await DataService.start({ logger: silentLogger(), sessionDefaults: { idleAfterMs: 0, outBuffer: 1 << 16 } });
@@ -83,7 +84,7 @@ export async function natsLink(options: BenchOptions): Promise<ScenarioReport> {
     await solo.configureSession(sessionId, [`synthetic::${STREAM}`]);
     try {
       for (let run = -1; run < reps; run++) {
-        const total = run < 0 ? 20_000 : messages;
+        const total = run < 0 ? 100_000 : messages;
         const rateLocal = await drive((n) => void soloFeed.pump(n), () => onSolo, total);
         const rateLinked = await drive((n) => void synthetic.pump(n), b.received, total);
         if (run < 0) continue;
