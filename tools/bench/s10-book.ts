@@ -38,7 +38,11 @@ function makeFeed(count: number): Feed {
     deltas.push({ ...change, U: u + 1, u: u + 1, pu: u });
     u++;
   }
-  return { snapshot, deltas, levels };
+  // Laid out in the order it is replayed, as deltas fresh from the venue's JSON are: generated
+  // in place they sit scattered among the generator's own objects, and most of the keeper's time
+  // went to cache misses reading them (the keeper ran at about half the rate it does on this).
+  const laidOut = JSON.parse(JSON.stringify({ snapshot, deltas })) as Pick<Feed, 'snapshot' | 'deltas'>;
+  return { ...laidOut, levels };
 }
 
 interface Run {
