@@ -7,6 +7,7 @@ import { DataService } from '../../data-service';
 import { SyntheticProvider } from '../../providers/synthetic';
 import { NATS_MISSING, NatsServer, natsServerBinary } from '../../test/support/nats-server';
 import type { FromLinkNode, ToLinkNode } from './link-node';
+import { pinToCore, unpin } from './pin';
 import { ratio, type BenchOptions, type ScenarioReport } from './report';
 import { median, nextTurn } from './stats';
 
@@ -68,8 +69,14 @@ export async function natsLink(options: BenchOptions): Promise<ScenarioReport> {
   const local: number[] = [];
   const linked: number[] = [];
   let dropped = 0;
+  let pinned = false;
   try {
     await b.next('ready');
+    // As deployed, each node has a machine of its own: node A (and the baseline's node, in this
+    // process) get core 0, node B and nats-server core 1. Unpinned, nats-server's threads and
+    // node B take turns on A's core and the figure says more about the scheduler than the link.
+    const far = [b.child.pid, server.pid].filter((pid): pid is number => pid !== undefined);
+    pinned = pinToCore([process.pid], 0) && pinToCore(far, 1);
     const send = (msg: ToLinkNode): void => void b.child.send(msg);
     const ready = b.next('ready');
     send({ type: 'count', stream: `remote::${STREAM}`, step: STEP });
@@ -102,6 +109,7 @@ export async function natsLink(options: BenchOptions): Promise<ScenarioReport> {
     dropped += ((await stopped) as Extract<FromLinkNode, { type: 'stopped' }>).dropped;
     await exited;
   } finally {
+    unpin([process.pid]);
     b.child.kill();
     await nodeA.stop();
     await a.stop();
@@ -115,7 +123,7 @@ export async function natsLink(options: BenchOptions): Promise<ScenarioReport> {
     title,
     baseline,
     rows: [{ label: 'msgs/s across the link', value, unit: '/s', baseline: base, ratio: r, target: 'ratio >= 0.50', pass: r >= 0.5 && dropped === 0 }],
-    details: { messages, reps, local, linked, dropped, unsent: nodeA.stats().exporter?.unsent ?? 0 },
-    notes: dropped > 0 ? [`${dropped} messages dropped`] : [],
+    details: { messages, reps, local, linked, dropped, pinned, unsent: nodeA.stats().exporter?.unsent ?? 0 },
+    notes: [...(dropped > 0 ? [`${dropped} messages dropped`] : []), ...(pinned ? [] : ['not pinned to cores (needs Linux, taskset and 2 cores): the nodes shared every core'])],
   };
 }
