@@ -10,7 +10,8 @@ export const ENVELOPE_OVERHEAD_BYTES = 64;
 /** Deeper values are counted as this many bytes each, not walked (they are refused at the gateway). */
 const MAX_DEPTH = 64;
 
-function jsonBytes(value: unknown, depth: number): number {
+/** What `value` adds to `messageBytes` when found `depth` levels into a payload. */
+export function valueBytes(value: unknown, depth: number): number {
   switch (typeof value) {
     case 'string':
       return value.length + 2;
@@ -23,12 +24,12 @@ function jsonBytes(value: unknown, depth: number): number {
       if (depth > MAX_DEPTH) return 8;
       let n = 2;
       if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) n += jsonBytes(value[i], depth + 1) + 1;
+        for (let i = 0; i < value.length; i++) n += valueBytes(value[i], depth + 1) + 1;
         return n;
       }
       if (value instanceof Uint8Array) return Math.ceil(value.byteLength / 3) * 4 + 2;
       const record = value as Record<string, unknown>;
-      for (const key in record) n += key.length + 4 + jsonBytes(record[key], depth + 1);
+      for (const key in record) n += key.length + 4 + valueBytes(record[key], depth + 1);
       return n;
     }
     default:
@@ -42,12 +43,7 @@ function jsonBytes(value: unknown, depth: number): number {
  * takes the message in, and carried on the envelope, so buffers never measure per delivery.
  */
 export function messageBytes(payload: Payload): number {
-  return ENVELOPE_OVERHEAD_BYTES + jsonBytes(payload, 0);
-}
-
-/** What `value` adds to `messageBytes` when found `depth` levels into a payload. */
-export function valueBytes(value: unknown, depth: number): number {
-  return jsonBytes(value, depth);
+  return ENVELOPE_OVERHEAD_BYTES + valueBytes(payload, 0);
 }
 
 function firstNonFinite(value: unknown, depth: number): number | undefined {
